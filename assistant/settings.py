@@ -1,0 +1,38 @@
+"""The one settings object. Built once at the entry point (CLI, UI) and passed in.
+
+Every field can be set from the environment with the `STUDY_` prefix, e.g.
+`STUDY_TOP_K=8`, `STUDY_CHROMA_URL=http://127.0.0.1:8000`, or from a `.env` file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_GUIDE = PROJECT_ROOT / "data" / "genai_interview_questions.md"
+DEFAULT_INDEX_DIR = PROJECT_ROOT / ".index"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STUDY_", env_file=".env", extra="ignore")
+
+    guide_path: Path = Field(DEFAULT_GUIDE, description="The Markdown guide to ingest.")
+    index_dir: Path = Field(DEFAULT_INDEX_DIR, description="Where the embedded Chroma index lives.")
+    collection: str = Field("guide", description="Chroma collection name.")
+    chroma_url: str | None = Field(
+        None, description="Chroma server URL (http://host:port); unset = embedded Chroma on disk."
+    )
+    embed_model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="Embedding model: the bundled all-MiniLM-L6-v2 or a local sentence-transformers folder.",
+    )
+    top_k: int = Field(5, ge=1, le=100, description="How many questions retrieval returns.")
+    llm_backend: Literal["embedded", "ollama", "openai"] = Field("embedded", description="Answering backend.")
+    llm_model: str | None = Field(None, description="Model name or GGUF path for the backend; unset = its default.")
+    ollama_host: str = Field("http://127.0.0.1:11434", description="Ollama server for the ollama backend.")
+    openai_base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible server base URL.")
+    openai_api_key: str = Field("not-needed", description="API key for the OpenAI-compatible server.")

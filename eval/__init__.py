@@ -1,0 +1,1 @@
+"""Evaluation: datasets, ranking metrics and reports."""

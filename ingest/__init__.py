@@ -1,0 +1,1 @@
+"""Ingestion: read the guide, repair mojibake, split into one chunk per question, upsert into Chroma."""

@@ -1,0 +1,88 @@
+"""Ingestion is an upsert keyed by question id and content hash (real MiniLM, real Chroma on disk)."""
+
+import json
+import re
+
+from assistant.embeddings import load_embed_model
+from assistant.settings import Settings
+from assistant.store import GuideStore
+from ingest.pipeline import ingest
+from tests.conftest import GUIDE, run_study
+
+
+class CountingEmbedder:
+    """Wraps the real model and records every text it embeds."""
+
+    def __init__(self, inner):
+        self.inner, self.texts = inner, []
+
+    def get_text_embedding(self, text):
+        self.texts.append(text)
+        return self.inner.get_text_embedding(text)
+
+    def get_text_embedding_batch(self, texts):
+        self.texts.extend(texts)
+        return self.inner.get_text_embedding_batch(texts)
+
+
+def test_cli_ingest_json_counts_on_shipped_guide(tmp_path):
+    index = tmp_path / "index"
+    first = run_study(["ingest", "--json"], index)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout) == {"chunks": 100, "added": 100, "updated": 0, "unchanged": 0, "deleted": 0}
+    again = run_study(["ingest", "--json"], index)
+    assert json.loads(again.stdout) == {"chunks": 100, "added": 0, "updated": 0, "unchanged": 100, "deleted": 0}
+
+
+def test_reingest_embeds_nothing_and_edits_touch_one_chunk(index_copy, tmp_path):
+    settings = Settings(index_dir=index_copy)
+    embedder = CountingEmbedder(load_embed_model(settings.embed_model))
+
+    same = ingest(settings, GUIDE, embed_model=embedder)
+    assert same.as_dict()["unchanged"] == 100 and embedder.texts == []
+
+    text = GUIDE.read_text(encoding="utf-8")
+    edited = tmp_path / "edited.md"
+    marker = "Middle ground. Many Q heads, **Groups** of K/V heads."
+    assert marker in text
+    edited.write_text(text.replace(marker, marker + " Cuts KV-cache memory by the group factor."), encoding="utf-8")
+    report = ingest(settings, edited, embed_model=embedder)
+    assert report.as_dict() == {"chunks": 100, "added": 0, "updated": 1, "unchanged": 99, "deleted": 0}
+    assert report.embedded_ids == ["Q38"]
+    stored = {c.id: c for c in GuideStore(settings).chunks()}
+    assert "group factor" in stored["Q38"].text
+
+    # Remove Q63 (heading and answer) from the edited copy.
+    removed = tmp_path / "removed.md"
+    without = re.sub(r"### Q63\..*?(?=### Q64\.)", "", edited.read_text(encoding="utf-8"), flags=re.S)
+    removed.write_text(without, encoding="utf-8")
+    report = ingest(settings, removed, embed_model=embedder)
+    assert report.as_dict() == {"chunks": 99, "added": 0, "updated": 0, "unchanged": 99, "deleted": 1}
+    store = GuideStore(settings)
+    assert store.count() == 99 and "Q63" not in {c.id for c in store.chunks()}
+
+
+def test_cli_reports_update_and_delete(index_copy, tmp_path):
+    text = GUIDE.read_text(encoding="utf-8")
+    edited = tmp_path / "g.md"
+    edited.write_text(text.replace("Used in Llama 2/3.", "Used in Llama 2/3 and Mistral."), encoding="utf-8")
+    out = run_study(["ingest", "--json", "--guide", str(edited)], index_copy)
+    assert json.loads(out.stdout)["updated"] == 1
+    trimmed = tmp_path / "t.md"
+    trimmed.write_text(re.sub(r"### Q100\..*?(?=\n## )", "", edited.read_text(encoding="utf-8"), flags=re.S), encoding="utf-8")
+    out = run_study(["ingest", "--json", "--guide", str(trimmed)], index_copy)
+    assert json.loads(out.stdout) == {"chunks": 99, "added": 0, "updated": 0, "unchanged": 99, "deleted": 1}
+
+
+def test_stored_chunks_carry_metadata(shipped_index):
+    chunks = {c.id: c for c in GuideStore(Settings(index_dir=shipped_index)).chunks()}
+    assert len(chunks) == 100
+    q38 = chunks["Q38"]
+    assert (q38.number, q38.section) == (38, "Transformer Architecture")
+    assert q38.title == "Explain group query attention (GQA)."
+    assert q38.text.startswith("Q38. Explain group query attention (GQA).")
+
+
+def test_rebuild_reembeds_everything(index_copy):
+    out = run_study(["ingest", "--json", "--rebuild"], index_copy)
+    assert json.loads(out.stdout)["added"] == 100

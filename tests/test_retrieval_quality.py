@@ -1,0 +1,44 @@
+"""Retrieval quality on the project's own labelled sets, with the real model and index.
+
+Floors sit a little under the measured numbers in the README, so a change that makes
+retrieval worse fails here instead of slipping into a release.
+"""
+
+import pytest
+
+from assistant.index import open_retriever
+from assistant.settings import Settings
+from eval.records import load
+from eval.retrieval_eval import DATASETS_DIR, evaluate, summarise
+
+
+@pytest.fixture(scope="module")
+def retriever(shipped_index):
+    return open_retriever(Settings(index_dir=shipped_index))
+
+
+@pytest.mark.parametrize(
+    "dataset, hit1, hit3",
+    [("retrieval_dev.jsonl", 0.82, 0.89), ("retrieval_holdout.jsonl", 0.85, 0.93), ("conversations.jsonl", 0.7, 0.9)],
+)
+def test_retrieval_meets_floor(retriever, dataset, hit1, hit3):
+    records = load(DATASETS_DIR / dataset)
+    assert len(records) >= 30
+    overall = summarise(evaluate(retriever, records))["all"]
+    assert overall["hit@1"] >= hit1, overall
+    assert overall["hit@3"] >= hit3, overall
+
+
+def test_every_question_is_labelled_somewhere_in_dev():
+    ids = {i for r in load(DATASETS_DIR / "retrieval_dev.jsonl") for i in r.reference_ids}
+    assert ids == {f"Q{n}" for n in range(1, 101)}
+    assert len(load(DATASETS_DIR / "retrieval_dev.jsonl")) >= 150
+
+
+def test_malformed_dataset_line_names_file_and_line(tmp_path):
+    from assistant.errors import StudyError
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"query": "ok", "reference_ids": ["Q1"]}\n{"nope": 1}\n', encoding="utf-8")
+    with pytest.raises(StudyError, match=r"bad.jsonl:2"):
+        load(bad)

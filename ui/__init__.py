@@ -1,0 +1,1 @@
+"""Streamlit chat front end. It stays thin: it calls `assistant`, never Chroma or llama-index."""
