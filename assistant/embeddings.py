@@ -47,6 +47,23 @@ def resolve_model_path(name: str) -> Path:
     )
 
 
+def _quiet_loading() -> None:
+    """No weight-loading progress bars: stderr is for our one-line errors and real progress.
+
+    The environment variables above only work if set before transformers is imported,
+    which a host process (a notebook, a test) may already have done.
+    """
+    try:
+        from huggingface_hub.utils import disable_progress_bars
+        from transformers.utils import logging as hf_logging
+
+        disable_progress_bars()
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except ImportError:
+        pass
+
+
 @lru_cache(maxsize=4)
 def load_embed_model(name: str):
     """A llama-index embedding model over sentence-transformers, cached per process."""
@@ -54,5 +71,6 @@ def load_embed_model(name: str):
         from llama_index.embeddings.huggingface import HuggingFaceEmbedding
     except ImportError as exc:
         raise missing_package("llama-index-embeddings-huggingface") from exc
+    _quiet_loading()
     path = resolve_model_path(name)
     return HuggingFaceEmbedding(model_name=str(path), device="cpu", normalize=True, embed_batch_size=32)

@@ -6,7 +6,8 @@ Three signals, each cheap on 100 chunks, fused by a weighted sum of scores:
 - dense similarity of the query to the question title alone (questions match questions),
 - BM25 over title, answer and section, with the guide's abbreviations spelled out.
 Queries are normalised first (spelling repaired toward the guide's terms, abbreviations
-expanded), and a query that names a question ("Q38", "question 38") routes to it.
+expanded, described symptoms named as concepts); a query that names a question ("Q38",
+"question 38") routes to it, and an abbreviation only one title carries ("GQA") lifts it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.bm25 import BM25
+from assistant.concepts import concepts_for
 from assistant.lexicon import Lexicon
 from assistant.store import Chunk
 from assistant.text import content_terms, tokens
@@ -29,12 +31,13 @@ _ANAPHORA = frozenset("it its this that these those they them the former latter 
 
 @dataclass(frozen=True)
 class Weights:
-    """How much each signal counts. Set from the dev set (see eval/tune_retrieval.py)."""
+    """How much each signal counts: a grid search on the dev set (`python -m eval.tune_retrieval`)."""
 
     dense: float = 1.0
     dense_title: float = 0.3
     bm25: float = 0.35
     history: float = 0.6  # weight of the earlier turns' scores for a follow-up
+    title_term: float = 0.1  # bonus when the query names a term only one title has
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ def named_questions(query: str) -> list[int]:
     return [int(n) for n in _NAMED.findall(query)]
 
 
-def looks_like_followup(query: str, lexicon: Lexicon | None = None) -> bool:
+def looks_like_followup(query: str) -> bool:
     """True when a turn needs the conversation to be understood.
 
     >>> looks_like_followup("and which one uses less VRAM?"), looks_like_followup("what is LoRA?")
@@ -81,19 +84,38 @@ def _minmax(x: np.ndarray) -> np.ndarray:
 class HybridRetriever:
     """Built once per process from the stored chunks; `search` is the hot path."""
 
-    def __init__(self, chunks: list[Chunk], embed_model, known_words=(), weights=Weights()):
+    def __init__(self, chunks: list[Chunk], embed_model, known_words=(), weights=Weights(), expand_concepts=True):
         if not chunks:
             raise ValueError("no chunks to search")
         self.chunks = chunks
         self.embed_model = embed_model
         self.weights = weights
+        self.expand_concepts = expand_concepts
         self.by_number = {c.number: i for i, c in enumerate(chunks)}
         self.lexicon = Lexicon([c.text for c in chunks], known_words)
         self.sections = sorted({c.section for c in chunks})
         self._bm25 = BM25([self._doc_terms(c) for c in chunks])
         self._dense = np.array([c.embedding for c in chunks], dtype=np.float32)
+        self._title_terms = self._index_title_terms()
         titles = [c.title for c in chunks]
         self._dense_title = np.array(embed_model.get_text_embedding_batch(titles), dtype=np.float32)
+
+    def _index_title_terms(self) -> dict[str, int]:
+        """Abbreviations that exactly one title names, by itself or spelled out."""
+        owners: dict[str, set[int]] = {}
+        for i, c in enumerate(self.chunks):
+            title = " ".join(tokens(c.title))
+            for acr, long in self.lexicon.abbreviations.items():
+                if acr in title.split() or (len(long.split()) > 1 and long in title):
+                    owners.setdefault(acr, set()).add(i)
+        return {acr: next(iter(idx)) for acr, idx in owners.items() if len(idx) == 1}
+
+    def title_routes(self, query: str) -> list[int]:
+        """Chunks whose title alone names an abbreviation in the query ("GQA" -> Q38).
+
+        Only the learner's own abbreviations count, not words that merely match.
+        """
+        return sorted({self._title_terms[t] for t in tokens(query) if t in self._title_terms})
 
     def _doc_terms(self, c: Chunk) -> list[str]:
         # Title terms count twice: the title states what the chunk is about.
@@ -104,6 +126,10 @@ class HybridRetriever:
     def signals(self, query: str) -> dict[str, np.ndarray]:
         """Each signal's raw score for every chunk, for fusion and for tuning."""
         normalised = self.lexicon.normalise(query) or query
+        if self.expand_concepts:
+            extra = concepts_for(query)
+            if extra:
+                normalised = f"{normalised} ({'; '.join(extra)})"
         vector = np.asarray(self.embed_model.get_query_embedding(normalised), dtype=np.float32)
         terms = content_terms(normalised)
         return {
@@ -122,7 +148,9 @@ class HybridRetriever:
     # -- search ------------------------------------------------------------
     def scores(self, query: str, history: list[str] | tuple[str, ...] = ()) -> np.ndarray:
         fused = self.fuse(self.signals(query))
-        if history and looks_like_followup(query, self.lexicon):
+        for i in self.title_routes(query):
+            fused[i] += self.weights.title_term
+        if history and looks_like_followup(query):
             context = self.fuse(self.signals(" ".join(history[-2:])))
             fused = fused + self.weights.history * context
         return fused

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -34,10 +37,34 @@ def index_copy(shipped_index, tmp_path) -> Path:
     return dest
 
 
+def _study_env(index: Path, env: dict) -> dict[str, str]:
+    # Start from the caller's environment minus any STUDY_ settings, so a developer's
+    # own exported variables cannot change what a test sees.
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("STUDY_")}
+    full_env.update({"STUDY_INDEX_DIR": str(index), **{k: str(v) for k, v in env.items()}})
+    return full_env
+
+
 def run_study(args: list[str], index: Path, stdin: str | None = None, **env) -> subprocess.CompletedProcess:
-    """Run the installed `study` console script as a user would."""
-    full_env = {**os.environ, "STUDY_INDEX_DIR": str(index), **{k: str(v) for k, v in env.items()}}
-    full_env.pop("STUDY_CHROMA_URL", None) if "STUDY_CHROMA_URL" not in env else None
+    """Run the installed `study` console script as a user would, in a new process."""
     return subprocess.run(
-        [str(STUDY), *args], input=stdin, capture_output=True, text=True, env=full_env, timeout=600
+        [str(STUDY), *args], input=stdin, capture_output=True, text=True, env=_study_env(index, env), timeout=600
     )
+
+
+def call_study(args: list[str], index: Path, stdin: str | None = None, **env) -> subprocess.CompletedProcess:
+    """The same CLI entry point in this process: same code path, without paying the
+    ~8 s import cost per call. Used where many calls would otherwise dominate the suite."""
+    from assistant.cli import main
+
+    saved = dict(os.environ)
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        os.environ.clear()
+        os.environ.update(_study_env(index, env))
+        with redirect_stdout(out), redirect_stderr(err), mock.patch("sys.stdin", io.StringIO(stdin or "")):
+            code = main(args)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.conftest import GUIDE, run_study
+from tests.conftest import call_study, run_study
 
 
 def assert_one_line_error(result, *needles):
@@ -18,7 +18,7 @@ def assert_one_line_error(result, *needles):
 
 
 def assert_still_answers(index):
-    result = run_study(["search", "--json", "explain GQA vs MQA"], index)
+    result = call_study(["search", "--json", "explain GQA vs MQA"], index)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["results"][0]["id"] == "Q38"
     assert len(json.loads(result.stdout)["results"]) == 5
@@ -40,12 +40,13 @@ def _write(path, data):
 )
 def test_bad_guides_are_refused_and_index_survives(index_copy, tmp_path, name, content, needles):
     guide = _write(tmp_path / name, content)
-    assert_one_line_error(run_study(["ingest", "--guide", str(guide)], index_copy), *needles)
+    assert_one_line_error(call_study(["ingest", "--guide", str(guide)], index_copy), *needles)
     assert_still_answers(index_copy)
 
 
 def test_missing_guide_path(index_copy, tmp_path):
     missing = tmp_path / "nope.md"
+    # Through the real console script once: exit code and stderr as a shell sees them.
     assert_one_line_error(run_study(["ingest", "--guide", str(missing)], index_copy), "not found", "--guide PATH")
     assert_still_answers(index_copy)
 
@@ -66,20 +67,20 @@ def other_model(tmp_path_factory):
 
 
 def test_index_from_another_embedding_model_is_refused(index_copy, other_model):
-    result = run_study(["ingest"], index_copy, STUDY_EMBED_MODEL=other_model)
+    result = call_study(["ingest"], index_copy, STUDY_EMBED_MODEL=other_model)
     assert_one_line_error(result, "384 dimensions", "128 dimensions", "--rebuild")
-    search = run_study(["search", "GQA"], index_copy, STUDY_EMBED_MODEL=other_model)
+    search = call_study(["search", "GQA"], index_copy, STUDY_EMBED_MODEL=other_model)
     assert_one_line_error(search, "384 dimensions", "STUDY_EMBED_MODEL")
     assert_still_answers(index_copy)
 
 
 def test_search_without_index_says_run_ingest(tmp_path):
-    assert_one_line_error(run_study(["search", "GQA"], tmp_path / "empty-index"), "no index", "study ingest")
+    assert_one_line_error(call_study(["search", "GQA"], tmp_path / "empty-index"), "no index", "study ingest")
 
 
 def test_bad_setting_and_bad_stdin_line(index_copy):
-    assert_one_line_error(run_study(["search", "x"], index_copy, STUDY_TOP_K="many"), "STUDY_TOP_K", "fix or unset")
-    result = run_study(["search", "--json"], index_copy, stdin='{"query": 5}\nexplain LoRA\n')
+    assert_one_line_error(call_study(["search", "x"], index_copy, STUDY_TOP_K="many"), "STUDY_TOP_K", "fix or unset")
+    result = call_study(["search", "--json"], index_copy, stdin='{"query": 5}\nexplain LoRA\n')
     assert result.returncode == 2
     assert "no string 'query'" in result.stderr
     assert json.loads(result.stdout.splitlines()[0])["results"][0]["id"] == "Q63"

@@ -7,7 +7,7 @@ from assistant.embeddings import load_embed_model
 from assistant.settings import Settings
 from assistant.store import GuideStore
 from ingest.pipeline import ingest
-from tests.conftest import GUIDE, run_study
+from tests.conftest import GUIDE, call_study, run_study
 
 
 class CountingEmbedder:
@@ -66,11 +66,11 @@ def test_cli_reports_update_and_delete(index_copy, tmp_path):
     text = GUIDE.read_text(encoding="utf-8")
     edited = tmp_path / "g.md"
     edited.write_text(text.replace("Used in Llama 2/3.", "Used in Llama 2/3 and Mistral."), encoding="utf-8")
-    out = run_study(["ingest", "--json", "--guide", str(edited)], index_copy)
+    out = call_study(["ingest", "--json", "--guide", str(edited)], index_copy)
     assert json.loads(out.stdout)["updated"] == 1
     trimmed = tmp_path / "t.md"
     trimmed.write_text(re.sub(r"### Q100\..*?(?=\n## )", "", edited.read_text(encoding="utf-8"), flags=re.S), encoding="utf-8")
-    out = run_study(["ingest", "--json", "--guide", str(trimmed)], index_copy)
+    out = call_study(["ingest", "--json", "--guide", str(trimmed)], index_copy)
     assert json.loads(out.stdout) == {"chunks": 99, "added": 0, "updated": 0, "unchanged": 99, "deleted": 1}
 
 
@@ -84,5 +84,5 @@ def test_stored_chunks_carry_metadata(shipped_index):
 
 
 def test_rebuild_reembeds_everything(index_copy):
-    out = run_study(["ingest", "--json", "--rebuild"], index_copy)
+    out = call_study(["ingest", "--json", "--rebuild"], index_copy)
     assert json.loads(out.stdout)["added"] == 100

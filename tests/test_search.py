@@ -7,7 +7,7 @@ import pytest
 from assistant.index import open_retriever
 from assistant.retrieval import looks_like_followup, named_questions
 from assistant.settings import Settings
-from tests.conftest import run_study
+from tests.conftest import call_study, run_study
 
 
 def test_cli_search_json_shape_and_ranking(shipped_index):
@@ -30,7 +30,7 @@ def test_cli_batch_from_stdin_with_history(shipped_index):
             "question 12",
         ]
     )
-    result = run_study(["search", "--json", "--top-k", "3"], shipped_index, stdin=stdin)
+    result = call_study(["search", "--json", "--top-k", "3"], shipped_index, stdin=stdin)
     assert result.returncode == 0, result.stderr
     lines = [json.loads(x) for x in result.stdout.splitlines()]
     assert [line["results"][0]["id"] for line in lines] == ["Q63", "Q38", "Q12"]
@@ -38,10 +38,10 @@ def test_cli_batch_from_stdin_with_history(shipped_index):
 
 
 def test_cli_section_filter_and_unknown_section(shipped_index):
-    result = run_study(["search", "--json", "--section", "Prompt Engineering", "attention"], shipped_index)
+    result = call_study(["search", "--json", "--section", "Prompt Engineering", "attention"], shipped_index)
     sections = {r["section"] for r in json.loads(result.stdout)["results"]}
     assert sections == {"Prompt Engineering"}
-    bad = run_study(["search", "--section", "Cooking", "attention"], shipped_index)
+    bad = call_study(["search", "--section", "Cooking", "attention"], shipped_index)
     assert bad.returncode == 2 and "no section named 'Cooking'" in bad.stderr and "Transformer Architecture" in bad.stderr
 
 
