@@ -16,8 +16,6 @@ BUNDLED_NAME = "all-MiniLM-L6-v2"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 def bundled_model_dir() -> Path:
@@ -50,8 +48,8 @@ def resolve_model_path(name: str) -> Path:
 def _quiet_loading() -> None:
     """No weight-loading progress bars: stderr is for our one-line errors and real progress.
 
-    The environment variables above only work if set before transformers is imported,
-    which a host process (a notebook, a test) may already have done.
+    Done through the libraries' own switches rather than environment variables, which
+    only work if set before transformers is imported (a notebook or test may have).
     """
     try:
         from huggingface_hub.utils import disable_progress_bars

@@ -104,9 +104,10 @@ class HybridRetriever:
         """Abbreviations that exactly one title names, by itself or spelled out."""
         owners: dict[str, set[int]] = {}
         for i, c in enumerate(self.chunks):
-            title = " ".join(tokens(c.title))
+            words = tokens(c.title)
+            title = " ".join(words)
             for acr, long in self.lexicon.abbreviations.items():
-                if acr in title.split() or (len(long.split()) > 1 and long in title):
+                if acr in words or (" " in long and long in title):
                     owners.setdefault(acr, set()).add(i)
         return {acr: next(iter(idx)) for acr, idx in owners.items() if len(idx) == 1}
 
