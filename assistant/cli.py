@@ -94,6 +94,128 @@ def cmd_search(args, settings: Settings) -> int:
     return status
 
 
+# -- ask / chat -----------------------------------------------------------------
+def _llm_settings(args, settings: Settings) -> Settings:
+    update = {k: v for k, v in {"llm_backend": args.backend, "llm_model": args.model, "top_k": args.top_k}.items() if v}
+    return settings.model_copy(update=update) if update else settings
+
+
+def open_assistant(settings: Settings):
+    from assistant.index import open_assistant as _open
+
+    return _open(settings)
+
+
+def _print_answer_footer(answer) -> None:
+    if answer.refused:
+        return
+    out = sys.stdout
+    if answer.error:
+        out.write("\n[incomplete: the backend failed part-way]")
+    cited = {f"Q{n}" for n in answer.citations}
+    out.write("\n\nSources:\n")
+    for h in answer.sources:
+        mark = "*" if h.chunk.id in cited else " "
+        out.write(f" {mark}[{h.chunk.id}] {h.chunk.title}\n")
+    if answer.citations:
+        out.write("Cited: " + ", ".join(f"Q{n}" for n in answer.citations) + "\n")
+    for sentence in answer.unsupported_sentences:
+        out.write(f"Not supported by the guide: {sentence}\n")
+    out.flush()
+
+
+def _answer_one(chat, question: str, as_json: bool, section: str | None) -> int:
+    from assistant.answer import Answer
+
+    answer = None
+    for item in chat.ask_stream(question, section):
+        if isinstance(item, Answer):
+            answer = item
+        elif not as_json:
+            sys.stdout.write(item)
+            sys.stdout.flush()
+    if as_json:
+        _print_json(answer.as_dict())
+    else:
+        _print_answer_footer(answer)
+        print()
+    if answer.error:
+        print(f"error: {answer.error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    from assistant.answer import Chat, check_question
+
+    settings = _llm_settings(args, settings)
+    if args.question:
+        question = check_question(" ".join(args.question))  # fail before loading any model
+        return _answer_one(Chat(open_assistant(settings)), question, args.json, args.section)
+    assistant = open_assistant(settings)
+    status = 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            question, history = parse_query_line(line)
+            chat = Chat(assistant)
+            for earlier in history:  # earlier user turns, for follow-up retrieval
+                chat.turns.append(_asked_only(earlier))
+            status = max(status, _answer_one(chat, question, args.json, args.section))
+        except StudyError as err:  # one bad line must not end a batch
+            print(f"error: {err}", file=sys.stderr)
+            status = 2
+    return status
+
+
+def _asked_only(question: str):
+    from assistant.answer import Answer, Turn
+
+    return Turn(question, Answer(question, "", [], []))
+
+
+def cmd_chat(args, settings: Settings) -> int:
+    from assistant.answer import Chat
+
+    chat = Chat(open_assistant(_llm_settings(args, settings)))
+    print(f"Study chat on {chat.assistant.llm.name}. Ask about the guide; /new starts over, /quit ends.")
+    while True:
+        try:
+            line = input("\nyou> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if line in ("/quit", "/exit"):
+            return 0
+        if line == "/new":
+            chat.reset()
+            print("(new conversation)")
+            continue
+        if not line:
+            continue
+        try:
+            _answer_one(chat, line, False, args.section)
+        except StudyError as err:
+            print(f"error: {err}", file=sys.stderr)
+
+
+# -- ui -----------------------------------------------------------------------
+def cmd_ui(args, settings: Settings) -> int:
+    import os
+
+    app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        "--server.address", args.host, "--server.port", str(args.port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]
+    print(f"Study assistant at http://{args.host}:{args.port} (Ctrl-C to stop)", file=sys.stderr)
+    sys.stdout.flush()
+    os.execv(sys.executable, cmd)  # the app reads the same STUDY_ settings from the environment
+    return 0
+
+
 # -- entry point ---------------------------------------------------------------
 def load_settings() -> Settings:
     from pydantic import ValidationError
@@ -122,6 +244,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--section", help="only questions of this section")
     p.add_argument("--json", action="store_true", help="one JSON line per query")
     p.set_defaults(func=cmd_search)
+
+    def llm_options(p):
+        p.add_argument("--backend", choices=["embedded", "ollama", "openai"], help="default: STUDY_LLM_BACKEND")
+        p.add_argument("--model", help="model name or .gguf path (default: STUDY_LLM_MODEL)")
+        p.add_argument("--top-k", type=int, help="how many questions to retrieve (default: STUDY_TOP_K)")
+        p.add_argument("--section", help="only questions of this section")
+
+    p = sub.add_parser("ask", help="answer a question with citations (stdin: one question per line)")
+    p.add_argument("question", nargs="*", help="the question; omit to read one per stdin line")
+    p.add_argument("--json", action="store_true", help="one JSON line per question")
+    llm_options(p)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="interactive chat in the terminal, with follow-ups")
+    llm_options(p)
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("ui", help="start the chat in the browser (Streamlit)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    p.add_argument("--port", type=int, default=8501, help="port (default: 8501)")
+    p.set_defaults(func=cmd_ui)
     return parser
 
 

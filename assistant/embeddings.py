@@ -64,11 +64,16 @@ def _quiet_loading() -> None:
 
 @lru_cache(maxsize=4)
 def load_embed_model(name: str):
-    """A llama-index embedding model over sentence-transformers, cached per process."""
+    """The embedding model, cached per process: the direct torch encoder when the model is
+    a mean-pooled BERT (the bundled MiniLM is), else llama-index over sentence-transformers."""
+    from assistant import bert_encoder
+
+    path = resolve_model_path(name)
+    if bert_encoder.supports(path):
+        return bert_encoder.BertSentenceEncoder(path)
     try:
         from llama_index.embeddings.huggingface import HuggingFaceEmbedding
     except ImportError as exc:
         raise missing_package("llama-index-embeddings-huggingface") from exc
     _quiet_loading()
-    path = resolve_model_path(name)
     return HuggingFaceEmbedding(model_name=str(path), device="cpu", normalize=True, embed_batch_size=32)

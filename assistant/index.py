@@ -1,4 +1,5 @@
-"""Open the searchable index: stored chunks + embedding model -> HybridRetriever."""
+"""Open what answering needs, once per process: stored chunks + embedding model ->
+HybridRetriever; retriever + LLM -> Assistant."""
 
 from __future__ import annotations
 
@@ -10,13 +11,23 @@ from assistant.settings import Settings
 from assistant.store import GuideStore
 
 
+def _vocab_words(model_name: str) -> list[str]:
+    vocab = resolve_model_path(model_name) / "vocab.txt"
+    return vocab.read_text(encoding="utf-8").split() if vocab.exists() else []
+
+
+@lru_cache(maxsize=4)
+def word_ranks(model_name: str) -> dict[str, int]:
+    """Frequency ranks of whole words in the embedding model's vocabulary (for scope)."""
+    from assistant.scope import word_ranks_from_vocab
+
+    return word_ranks_from_vocab(_vocab_words(model_name))
+
+
 @lru_cache(maxsize=4)
 def known_words(model_name: str) -> frozenset[str]:
     """Whole English words from the embedding model's word-piece vocabulary."""
-    vocab = resolve_model_path(model_name) / "vocab.txt"
-    if not vocab.exists():
-        return frozenset()
-    words = vocab.read_text(encoding="utf-8").split()
+    words = _vocab_words(model_name)
     return frozenset(w for w in words if w.isalpha() and not w.startswith("#"))
 
 
@@ -32,3 +43,21 @@ def open_retriever(settings: Settings, store: GuideStore | None = None) -> Hybri
 
         raise StudyError(f"the index in {settings.chroma_url or settings.index_dir} is empty", "run `study ingest`")
     return HybridRetriever(chunks, embed_model, known_words=known_words(settings.embed_model))
+
+
+def open_assistant(settings: Settings, llm=None, retriever: HybridRetriever | None = None):
+    """The answering pipeline on the configured backend (or the `llm` given)."""
+    from assistant.answer import Assistant
+    from assistant.llm import get_llm
+    from assistant.scope import ScopeGate
+
+    llm = llm or get_llm(settings)
+    retriever = retriever or open_retriever(settings)
+    return Assistant(
+        retriever,
+        llm,
+        top_k=settings.top_k,
+        max_sources=settings.answer_sources,
+        answer_tokens=settings.answer_tokens,
+        scope=ScopeGate(retriever, word_ranks(settings.embed_model)),
+    )

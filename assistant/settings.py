@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -35,4 +35,12 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(None, description="Model name or GGUF path for the backend; unset = its default.")
     ollama_host: str = Field("http://127.0.0.1:11434", description="Ollama server for the ollama backend.")
     openai_base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible server base URL.")
-    openai_api_key: str = Field("not-needed", description="API key for the OpenAI-compatible server.")
+    openai_api_key: SecretStr = Field(
+        SecretStr("not-needed"), description="API key for the OpenAI-compatible server (never put in a prompt)."
+    )
+    llm_context: int | None = Field(
+        None, ge=512, description="Context window in tokens; unset = 2048 embedded, 4096 for servers."
+    )
+    llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for a server backend before giving up.")
+    answer_tokens: int = Field(256, ge=16, le=4096, description="Most tokens an answer may take.")
+    answer_sources: int = Field(3, ge=1, le=20, description="Most retrieved questions put into the prompt.")

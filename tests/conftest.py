@@ -68,3 +68,12 @@ def call_study(args: list[str], index: Path, stdin: str | None = None, **env) ->
         os.environ.clear()
         os.environ.update(saved)
     return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture(scope="session")
+def retriever(shipped_index):
+    """The real retriever over the shipped index, built once (MiniLM load + title vectors)."""
+    from assistant.index import open_retriever
+    from assistant.settings import Settings
+
+    return open_retriever(Settings(index_dir=shipped_index))

@@ -6,15 +6,9 @@ retrieval worse fails here instead of slipping into a release.
 
 import pytest
 
-from assistant.index import open_retriever
-from assistant.settings import Settings
 from eval.records import load
 from eval.retrieval_eval import DATASETS_DIR, evaluate, summarise
 
-
-@pytest.fixture(scope="module")
-def retriever(shipped_index):
-    return open_retriever(Settings(index_dir=shipped_index))
 
 
 @pytest.mark.parametrize(

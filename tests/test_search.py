@@ -4,9 +4,7 @@ import json
 
 import pytest
 
-from assistant.index import open_retriever
 from assistant.retrieval import looks_like_followup, named_questions
-from assistant.settings import Settings
 from tests.conftest import call_study, run_study
 
 
@@ -44,10 +42,6 @@ def test_cli_section_filter_and_unknown_section(shipped_index):
     bad = call_study(["search", "--section", "Cooking", "attention"], shipped_index)
     assert bad.returncode == 2 and "no section named 'Cooking'" in bad.stderr and "Transformer Architecture" in bad.stderr
 
-
-@pytest.fixture(scope="module")
-def retriever(shipped_index):
-    return open_retriever(Settings(index_dir=shipped_index))
 
 
 @pytest.mark.parametrize(

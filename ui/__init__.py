@@ -1,1 +1,1 @@
-"""Streamlit chat front end. It stays thin: it calls `assistant`, never Chroma or llama-index."""
+"""The Streamlit front end: `study ui` runs `ui/app.py`. It only calls the assistant."""

