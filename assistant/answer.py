@@ -22,6 +22,20 @@ from assistant.scope import ScopeGate, refusal_text
 MAX_QUESTION_CHARS = 2000
 
 
+def repeats_itself(text: str, min_len: int = 20) -> int | None:
+    """Where the last finished line repeats an earlier one (tiny models loop), else None.
+
+    >>> repeats_itself("- MQA: one K/V head.\\n- GQA: K/V per group.\\n- MQA: one K/V head.\\n")
+    43
+    """
+    lines = text.split("\n")[:-1]  # the last piece is unfinished
+    if len(lines) < 2 or len(lines[-1].strip()) < min_len:
+        return None
+    if lines[-1].strip() in {line.strip() for line in lines[:-1]}:
+        return len(text) - len(lines[-1]) - 1 - len(text.split("\n")[-1])
+    return None
+
+
 def check_question(question: str) -> str:
     """The question, stripped; StudyError before any model call when it cannot be asked.
 
@@ -110,10 +124,12 @@ class Assistant:
         start = time.perf_counter()
         ms = lambda: int((time.perf_counter() - start) * 1000)  # noqa: E731
         asked = [t.question for t in history]
-        hits = self.retriever.search(question, self.top_k, section, history=asked)
+        # Markup and URLs say nothing about the topic; retrieval and scope see the words only.
+        query = sanitize_markdown(question).strip() or question
+        hits = self.retriever.search(query, self.top_k, section, history=asked)
         timings = {"retrieval_ms": ms(), "first_token_ms": 0, "total_ms": 0}
 
-        verdict = self.scope.judge(question, asked, hits)
+        verdict = self.scope.judge(query, asked, hits)
         if not verdict.in_scope:
             text = refusal_text(question, verdict)
             yield text
@@ -132,6 +148,10 @@ class Assistant:
                 if not raw:
                     timings["first_token_ms"] = ms()
                 raw += delta
+                cut = repeats_itself(raw) if "\n" in delta else None
+                if cut is not None:
+                    raw = raw[:cut]  # the model started looping: keep what came before
+                    break
                 yield strip_control(delta)
         except BackendError as err:
             error = str(err)

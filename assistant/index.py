@@ -17,14 +17,6 @@ def _vocab_words(model_name: str) -> list[str]:
 
 
 @lru_cache(maxsize=4)
-def word_ranks(model_name: str) -> dict[str, int]:
-    """Frequency ranks of whole words in the embedding model's vocabulary (for scope)."""
-    from assistant.scope import word_ranks_from_vocab
-
-    return word_ranks_from_vocab(_vocab_words(model_name))
-
-
-@lru_cache(maxsize=4)
 def known_words(model_name: str) -> frozenset[str]:
     """Whole English words from the embedding model's word-piece vocabulary."""
     words = _vocab_words(model_name)
@@ -59,5 +51,5 @@ def open_assistant(settings: Settings, llm=None, retriever: HybridRetriever | No
         top_k=settings.top_k,
         max_sources=settings.answer_sources,
         answer_tokens=settings.answer_tokens,
-        scope=ScopeGate(retriever, word_ranks(settings.embed_model)),
+        scope=ScopeGate(retriever, known_words(settings.embed_model)),
     )

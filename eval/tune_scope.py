@@ -54,12 +54,12 @@ def pick_threshold(p_in: np.ndarray) -> float:
 
 
 def main() -> int:
-    from assistant.index import open_retriever, word_ranks
+    from assistant.index import open_retriever, known_words
     from assistant.scope import FEATURES, ScopeGate
     from assistant.settings import Settings
 
     settings = Settings()
-    gate = ScopeGate(open_retriever(settings), word_ranks(settings.embed_model))
+    gate = ScopeGate(open_retriever(settings), known_words(settings.embed_model))
     ins = load(DATASETS_DIR / "retrieval_dev.jsonl")
     outs = load(DATASETS_DIR / "out_of_scope.jsonl")
     x = np.vstack([feature_rows(gate, ins), feature_rows(gate, outs)])
@@ -67,15 +67,19 @@ def main() -> int:
 
     rng = np.random.default_rng(0)
     folds = rng.permutation(len(y)) % 5
-    refused, false_refused = [], []
+    refused, false_refused, styles = [], [], []
     for k in range(5):
         tr, te = folds != k, folds == k
         w, b = fit_logistic(x[tr], y[tr])
         t = pick_threshold(probabilities(x[tr][y[tr] == 1], w, b))
         p = probabilities(x[te], w, b)
         refused += list(p[y[te] == 0] < t)
+        styles += [outs[i - len(ins)].style for i in np.flatnonzero(te) if i >= len(ins)]
         false_refused += list(p[y[te] == 1] < t)
     print(f"5-fold CV: refusal {np.mean(refused):.3f} on out_of_scope, false refusal {np.mean(false_refused):.3f} on dev")
+    for style in sorted(set(styles)):
+        picked = [r for r, s in zip(refused, styles) if s == style]
+        print(f"   refusal of {style} out-of-scope questions: {np.mean(picked):.3f} (n={len(picked)})")
 
     w, b = fit_logistic(x, y)
     t = pick_threshold(probabilities(x[y == 1], w, b))

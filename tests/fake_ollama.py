@@ -39,7 +39,9 @@ class _Handler(BaseHTTPRequestHandler):
         if model == "missing":
             return self._json(404, {"error": f"model '{model}' not found, try pulling it first"})
         if self.path == "/api/show":
-            return self._json(200, {"modelfile": "", "details": {"family": "fake"}})
+            return self._json(200, {"modelfile": "", "parameters": "", "template": "{{ .Prompt }}",
+                                    "details": {"family": "fake", "format": "gguf"}, "model_info": {},
+                                    "modified_at": "2026-01-01T00:00:00Z", "capabilities": ["completion"]})
         if self.path != "/api/chat":
             return self._json(404, {"error": "not found"})
         if model == "slow":

@@ -7,12 +7,15 @@ their template; base models without one (Gemma 3 270M) get a plain completion pr
 from __future__ import annotations
 
 import os
+import sys
 import threading
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 from assistant.errors import StudyError, missing_package
 from assistant.llm.base import LLM, BackendError, Message
+from assistant.prompt import as_completion
 
 
 def _smollm2() -> Path:
@@ -51,6 +54,21 @@ def resolve_gguf(model: str) -> Path:
     return path
 
 
+@contextmanager
+def _quiet_stderr():
+    """llama.cpp writes load notes straight to file descriptor 2, even with verbose=False;
+    stderr is for our one-line errors."""
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 @lru_cache(maxsize=2)
 def _load(path: str, n_ctx: int):
     try:
@@ -58,15 +76,16 @@ def _load(path: str, n_ctx: int):
     except ImportError as exc:
         raise missing_package("llama-cpp-python", "`make install` builds it for this CPU") from exc
     try:
-        return Llama(model_path=path, n_ctx=n_ctx, n_threads=os.cpu_count() or 2, n_batch=512, verbose=False)
+        with _quiet_stderr():
+            return Llama(model_path=path, n_ctx=n_ctx, n_threads=os.cpu_count() or 2, n_batch=512, verbose=False)
     except (ValueError, RuntimeError) as exc:
         raise StudyError(f"llama.cpp could not load {path} ({exc})", "check that it is a GGUF model file") from None
 
 
 class EmbeddedLLM(LLM):
-    DEFAULT_MODEL = "smollm2-135m"
-    # Base models ramble into a next "Question:"; cut them there.
-    STOP = ["\nQuestion:", "<end_of_turn>", "\n\n\n"]
+    DEFAULT_MODEL = "gemma3-270m"  # chosen by `python -m eval.answer_eval` (README)
+    # Base models ramble on into a next "Question:" or start copying source blocks.
+    STOP = ["\nQuestion:", "<end_of_turn>", "\n\n\n", "<source", "</source", "\nExample:"]
 
     def __init__(self, model: str = DEFAULT_MODEL, n_ctx: int = 2048):
         self.model = model
@@ -102,7 +121,7 @@ class EmbeddedLLM(LLM):
                             yield delta
                 else:
                     chunks = llama.create_completion(
-                        flatten(messages), stream=True, max_tokens=max_tokens, temperature=temperature,
+                        as_completion(messages), stream=True, max_tokens=max_tokens, temperature=temperature,
                         repeat_penalty=1.15, stop=self.STOP,
                     )
                     for chunk in chunks:
@@ -118,18 +137,3 @@ _locks: dict[str, threading.Lock] = {}
 
 def _lock_for(key: str) -> threading.Lock:
     return _locks.setdefault(key, threading.Lock())
-
-
-def flatten(messages: list[Message]) -> str:
-    """Chat messages as one completion prompt, for base models without a chat template.
-
-    >>> flatten([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Question: hi"}])
-    'Be brief.\\n\\nQuestion: hi\\nAnswer:'
-    """
-    parts = []
-    for m in messages:
-        if m["role"] == "assistant":
-            parts.append(f"Answer: {m['content']}")
-        else:
-            parts.append(m["content"])
-    return "\n\n".join(parts) + "\nAnswer:"

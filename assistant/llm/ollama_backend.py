@@ -42,6 +42,11 @@ class OllamaLLM(LLM):
                 f"Ollama at {self.host} did not answer within {self.timeout:g} s",
                 "raise STUDY_LLM_TIMEOUT or choose a smaller model",
             ) from None
+        except ValueError as exc:  # a reply this client cannot parse (pydantic errors are ValueErrors)
+            raise BackendError(
+                f"Ollama at {self.host} sent a reply this client cannot read ({type(exc).__name__})",
+                "update Ollama and the `ollama` Python package to current versions",
+            ) from None
         except (ConnectionError, httpx.TransportError):
             raise BackendError(
                 f"Ollama is not running at {self.host}",
