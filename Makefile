@@ -1,5 +1,5 @@
 # Two commands do all set-up on a fresh machine:
-#   make run    install everything, ingest the guide, start the study assistant
+#   make run    install everything, ingest the guide, start the chat UI on http://127.0.0.1:8501
 #   make test   install everything, run the test suite
 PYTHON ?= python3
 VENV := .venv
@@ -35,13 +35,14 @@ ingest: install
 	$(BIN)/study ingest
 
 run: ingest
-	$(BIN)/study search
+	$(BIN)/study ui
 
 test: install
 	$(BIN)/python -m pytest -q
 
 bench: ingest
 	$(BIN)/python bench/bench_retrieval.py
+	$(BIN)/python bench/bench_answer.py
 
 clean:
 	rm -rf $(VENV) .index reports artifacts

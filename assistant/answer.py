@@ -22,17 +22,22 @@ from assistant.scope import ScopeGate, refusal_text
 MAX_QUESTION_CHARS = 2000
 
 
-def repeats_itself(text: str, min_len: int = 20) -> int | None:
-    """Where the last finished line repeats an earlier one (tiny models loop), else None.
+def repeats_itself(text: str, min_words: int = 5, overlap: float = 0.7) -> int | None:
+    """Where the last finished line nearly repeats an earlier one (tiny models loop),
+    as the index to cut at; else None. "Nearly": most of its words are the same.
 
-    >>> repeats_itself("- MQA: one K/V head.\\n- GQA: K/V per group.\\n- MQA: one K/V head.\\n")
-    43
+    >>> repeats_itself("- MQA: one K/V head, fast.\\n- GQA: K/V per group.\\n- MQA: one K/V head, so fast.\\n")
+    49
     """
-    lines = text.split("\n")[:-1]  # the last piece is unfinished
-    if len(lines) < 2 or len(lines[-1].strip()) < min_len:
+    lines = text.split("\n")
+    done, last = lines[:-2], lines[-2] if len(lines) >= 2 else ""
+    words = set(last.lower().split())
+    if len(words) < min_words:
         return None
-    if lines[-1].strip() in {line.strip() for line in lines[:-1]}:
-        return len(text) - len(lines[-1]) - 1 - len(text.split("\n")[-1])
+    for line in done:
+        earlier = set(line.lower().split())
+        if earlier and len(words & earlier) / len(words | earlier) >= overlap:
+            return len(text) - len(lines[-1]) - len(last) - 1
     return None
 
 

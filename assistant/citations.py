@@ -164,11 +164,14 @@ def verify(answer: str, sources: Sequence[Hit], checker: SupportChecker) -> Veri
         if sentences:
             final_cites[-1] = citations
     text = ""
-    for p, c in zip(plain, final_cites):
-        if p:
-            # Keep list items on their own lines; prose sentences flow.
-            sep = "\n" if _LIST_ITEM.match(p) else " "
-            text = f"{text}{sep if text else ''}{_with_markers(p, c)}"
+    kept = [(s, c) for s, c in zip(plain, final_cites) if s]
+    for i, (sentence, cites) in enumerate(kept):
+        # Keep list items on their own lines; prose sentences flow.
+        sep = "\n" if _LIST_ITEM.match(sentence) else " "
+        following = kept[i + 1] if i + 1 < len(kept) else None
+        # A run of sentences from the same source is cited once, at its end.
+        same_run = following is not None and following[1] == cites and not _LIST_ITEM.match(following[0])
+        text = f"{text}{sep if text else ''}{_with_markers(sentence, [] if same_run else cites)}"
     return Verified(text, citations, unsupported)
 
 
