@@ -200,6 +200,57 @@ def cmd_chat(args, settings: Settings) -> int:
             print(f"error: {err}", file=sys.stderr)
 
 
+# -- eval ---------------------------------------------------------------------
+def cmd_eval(args, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from assistant.index import open_assistant, open_retriever
+    from eval.records import DATASETS_DIR, load
+    from eval.report import clean, write_report
+    from eval.suite import evaluate_record, summarise
+
+    paths = args.dataset or sorted(DATASETS_DIR.glob("*.jsonl"))
+    records = [r for path in paths for r in load(path)]
+    if args.limit:
+        records = records[: args.limit]
+    if not records:
+        raise StudyError("the datasets hold no records", "pass --dataset FILE.jsonl with one record per line")
+    retriever = open_retriever(settings)
+    assistant = None if args.retrieval_only else open_assistant(_llm_settings(args, settings), retriever=retriever)
+    judge = _judge(args, settings, retriever) if args.judge != "none" else None
+    rows = [
+        evaluate_record(rec, retriever, assistant, judge, top_k=10, context_k=settings.top_k)
+        for rec in tqdm(records, desc="evaluating", unit="query", file=sys.stderr, dynamic_ncols=True)
+    ]
+    summary = summarise(rows)
+    if judge is not None:
+        summary["judge_model"] = f"{args.judge}:{judge.model}"
+        summary["judge_errors"] = sorted(set(judge.errors))[:10]
+    files = write_report(args.out, rows, summary, [str(p) for p in paths])
+    if args.json:
+        _print_json(clean(summary))
+    else:
+        print((args.out / "report.md").read_text(encoding="utf-8"))
+    print("wrote " + ", ".join(str(f) for f in files), file=sys.stderr)
+    return 0
+
+
+def _judge(args, settings: Settings, retriever):
+    from eval.ragas_metrics import Judge
+
+    if args.judge == "ollama":
+        base_url, model = settings.ollama_host.rstrip("/") + "/v1", args.judge_model or "llama3.2:3b"
+    else:
+        base_url, model = settings.openai_base_url, args.judge_model
+    try:
+        return Judge(base_url, model, retriever.embed_model, api_key=settings.openai_api_key.get_secret_value())
+    except Exception as exc:  # openai raises its own types; all mean the same to the user here
+        raise StudyError(
+            f"the {args.judge} judge at {base_url} is not usable ({type(exc).__name__})",
+            "start the server or pass --judge none",
+        ) from None
+
+
 # -- ui -----------------------------------------------------------------------
 def cmd_ui(args, settings: Settings) -> int:
     import os
@@ -260,6 +311,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="interactive chat in the terminal, with follow-ups")
     llm_options(p)
     p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("eval", help="evaluate retrieval and answers on datasets; writes a report")
+    p.add_argument("--dataset", type=Path, action="append", help="JSONL dataset (repeatable; default: eval/datasets/*)")
+    p.add_argument("--judge", choices=["none", "ollama", "openai"], default="none",
+                   help="LLM judge for RAGAS faithfulness and answer relevancy (default: none)")
+    p.add_argument("--judge-model", help="judge model (default: the server's own / llama3.2:3b for Ollama)")
+    p.add_argument("--out", type=Path, default=Path("reports"), help="report folder (default: reports/)")
+    p.add_argument("--retrieval-only", action="store_true", help="skip answering (fast)")
+    p.add_argument("--limit", type=int, help="only the first N records")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    llm_options(p)
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("ui", help="start the chat in the browser (Streamlit)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")

@@ -53,3 +53,16 @@ def retrieval_scores(ranked: Sequence[str], gold: set[str]) -> dict[str, float]:
 
 def mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else float("nan")
+
+
+def citation_scores(cited: Sequence[str], gold: set[str]) -> dict[str, float]:
+    """Precision: share of cited ids that are relevant; recall: share of relevant ids cited.
+
+    >>> citation_scores(["Q38", "Q7"], {"Q38", "Q37"})
+    {'citation_precision': 0.5, 'citation_recall': 0.5}
+    """
+    hits = len(set(cited) & gold)
+    return {
+        "citation_precision": hits / len(set(cited)) if cited else 0.0,
+        "citation_recall": hits / len(gold) if gold else 0.0,
+    }

@@ -77,3 +77,35 @@ def retriever(shipped_index):
     from assistant.settings import Settings
 
     return open_retriever(Settings(index_dir=shipped_index))
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory):
+    """A real OpenAI-compatible server: `python -m llama_cpp.server` with SmolLM2, on loopback."""
+    import socket
+    import time
+    import urllib.request
+
+    from assistant.llm.embedded import resolve_gguf
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(resolve_gguf("smollm2-135m")),
+           "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
+    log = tmp_path_factory.mktemp("llama_server") / "server.log"
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log.open("w"))  # a file: a pipe could fill up
+    base = f"http://127.0.0.1:{port}/v1"
+    deadline = time.time() + 120
+    while True:
+        try:
+            urllib.request.urlopen(base + "/models", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                pytest.fail(f"llama_cpp.server did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.5)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=30)

@@ -6,17 +6,10 @@ on loopback. ollama: `tests/fake_ollama.py`, because Ollama cannot be installed 
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-
 import pytest
 
 from assistant.answer import Chat
 from assistant.index import open_assistant
-from assistant.llm.embedded import resolve_gguf
 from assistant.llm.ollama_backend import OllamaLLM
 from assistant.llm.openai_backend import OpenAILLM
 from assistant.settings import Settings
@@ -92,30 +85,6 @@ def test_ollama_failure_in_cli_is_one_line(shipped_index):
 
 
 # -- openai-compatible: a real llama.cpp server on loopback ----------------------
-@pytest.fixture(scope="module")
-def llama_server():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(resolve_gguf("smollm2-135m")),
-           "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}/v1"
-    deadline = time.time() + 120
-    while True:
-        try:
-            urllib.request.urlopen(base + "/models", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                proc.kill()
-                pytest.fail(f"llama_cpp.server did not start: {proc.stderr.read()[-2000:]}")
-            time.sleep(0.5)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=30)
-
-
 def test_openai_backend_against_llama_cpp_server(settings, retriever, llama_server):
     llm = OpenAILLM(llama_server)  # no model configured: takes the one the server lists
     chat = Chat(open_assistant(settings, llm=llm, retriever=retriever))

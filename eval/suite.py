@@ -1,0 +1,117 @@
+"""`study eval`: run datasets through retrieval (and answering), score, aggregate.
+
+One row per query holds everything needed to read a failure later (results.jsonl):
+retrieved ids, metrics, the answer, its citations, refusal, unsupported sentences, timings.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import asdict
+
+from eval.metrics import citation_scores, mean, retrieval_scores
+from eval.ragas_metrics import id_based_scores
+from eval.records import Record
+
+RETRIEVAL_METRICS = ("hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10")
+RAGAS_ID_METRICS = ("ragas_id_context_precision", "ragas_id_context_recall")
+IN_SCOPE_KINDS = ("in_scope", "conversation")
+
+
+def evaluate_record(rec: Record, retriever, assistant=None, judge=None, top_k: int = 10, context_k: int = 5) -> dict:
+    start = time.perf_counter()
+    hits = retriever.search(rec.query, top_k, history=list(rec.history))
+    retrieval_ms = (time.perf_counter() - start) * 1000
+    ranked = [h.chunk.id for h in hits]
+    gold = set(rec.reference_ids)
+    row = {**asdict(rec), "retrieved": ranked, "retrieval_ms": round(retrieval_ms, 2)}
+    row.pop("extra", None)
+    by_id = {c.id: c for c in retriever.chunks}
+    row["section"] = by_id[rec.reference_ids[0]].section if rec.reference_ids and rec.reference_ids[0] in by_id else None
+    if gold:
+        row.update(retrieval_scores(ranked, gold))
+        row.update(id_based_scores(ranked[:context_k], list(rec.reference_ids)))
+    if assistant is None:
+        return row
+
+    from assistant.answer import Turn, Answer
+    from assistant.citations import split_sentences
+
+    history = [Turn(q, Answer(q, "", [], [])) for q in rec.history]
+    answer = assistant.ask(rec.query, history)
+    cited = [f"Q{n}" for n in answer.citations]
+    sentences = [] if answer.refused else split_sentences(answer.answer)
+    row.update({
+        "answer": answer.answer,
+        "citations": cited,
+        "refused": answer.refused,
+        "unsupported_sentences": answer.unsupported_sentences,
+        "answer_sentences": len(sentences),
+        "error": answer.error,
+        **{k: v for k, v in answer.timings.items() if k != "retrieval_ms"},
+    })
+    if gold and not answer.refused:
+        row.update(citation_scores(cited, gold))
+    if judge is not None and not answer.refused and answer.answer:
+        contexts = [h.chunk.text for h in answer.sources]
+        row.update(judge.score(rec.query, answer.answer, contexts))
+    return row
+
+
+def _group_means(rows: list[dict], key: str, metrics) -> dict[str, dict[str, float]]:
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        if row.get(key) is not None and "hit@1" in row:
+            groups[row[key]].append(row)
+    return {g: {"n": len(rs), **{m: mean([r[m] for r in rs]) for m in metrics}} for g, rs in sorted(groups.items())}
+
+
+def summarise(rows: list[dict]) -> dict:
+    """The metrics `study eval --json` prints: retrieval overall / per section / per kind,
+    RAGAS ID-based, answer checks, judge scores with their failure counts, latency."""
+    ranked = [r for r in rows if "hit@1" in r]
+    out: dict = {
+        "queries": len(rows),
+        "retrieval": {"n": len(ranked), **{m: mean([r[m] for r in ranked]) for m in RETRIEVAL_METRICS}},
+        "retrieval_by_section": _group_means(rows, "section", RETRIEVAL_METRICS),
+        "retrieval_by_kind": _group_means(rows, "kind", RETRIEVAL_METRICS),
+        "ragas": {m: mean([r[m] for r in ranked]) for m in RAGAS_ID_METRICS},
+        "latency_ms": {"retrieval_p50": _pct([r["retrieval_ms"] for r in rows], 0.5)},
+    }
+    answered = [r for r in rows if "answer" in r]
+    if answered:
+        in_scope = [r for r in answered if r["kind"] in IN_SCOPE_KINDS]
+        out_scope = [r for r in answered if r["kind"] == "out_of_scope"]
+        cited = [r for r in answered if "citation_precision" in r]
+        total_sentences = sum(r["answer_sentences"] for r in answered)
+        out["answers"] = {
+            "n": len(answered),
+            "citation_precision": mean([r["citation_precision"] for r in cited]),
+            "citation_recall": mean([r["citation_recall"] for r in cited]),
+            "unsupported_sentence_rate": (
+                sum(len(r["unsupported_sentences"]) for r in answered) / total_sentences if total_sentences else 0.0
+            ),
+            "refusal_rate_out_of_scope": mean([float(r["refused"]) for r in out_scope]),
+            "false_refusal_rate_in_scope": mean([float(r["refused"]) for r in in_scope]),
+            "errors": sum(1 for r in answered if r["error"]),
+        }
+        first = [r["first_token_ms"] for r in answered if r.get("first_token_ms")]
+        out["latency_ms"].update({"first_token_p50": _pct(first, 0.5), "total_p50": _pct(
+            [r["total_ms"] for r in answered if not r["refused"]], 0.5)})
+    judged = [r for r in answered if "faithfulness" in r]
+    if judged:
+        out["judge"] = {}
+        for m in ("faithfulness", "answer_relevancy"):
+            values = [r[m] for r in judged]
+            ok = [v for v in values if not math.isnan(v)]
+            out["judge"][m] = {"mean": mean(ok), "scored": len(ok), "failed": len(values) - len(ok)}
+    return out
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
