@@ -243,7 +243,8 @@ def _judge(args, settings: Settings, retriever):
     else:
         base_url, model = settings.openai_base_url, args.judge_model
     try:
-        return Judge(base_url, model, retriever.embed_model, api_key=settings.openai_api_key.get_secret_value())
+        return Judge(base_url, model, retriever.embed_model, api_key=settings.openai_api_key.get_secret_value(),
+                     max_tokens=args.judge_max_tokens)
     except Exception as exc:  # openai raises its own types; all mean the same to the user here
         raise StudyError(
             f"the {args.judge} judge at {base_url} is not usable ({type(exc).__name__})",
@@ -317,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--judge", choices=["none", "ollama", "openai"], default="none",
                    help="LLM judge for RAGAS faithfulness and answer relevancy (default: none)")
     p.add_argument("--judge-model", help="judge model (default: the server's own / llama3.2:3b for Ollama)")
+    p.add_argument("--judge-max-tokens", type=int, default=1024, help="token cap per judge reply (default: 1024)")
     p.add_argument("--out", type=Path, default=Path("reports"), help="report folder (default: reports/)")
     p.add_argument("--retrieval-only", action="store_true", help="skip answering (fast)")
     p.add_argument("--limit", type=int, help="only the first N records")

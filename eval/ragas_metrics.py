@@ -55,7 +55,10 @@ class _Embeddings:
 class Judge:
     """Faithfulness and answer relevancy through an OpenAI-compatible judge server."""
 
-    def __init__(self, base_url: str, model: str | None, encoder, api_key: str = "not-needed", timeout: float = 300):
+    def __init__(
+        self, base_url: str, model: str | None, encoder, api_key: str = "not-needed", timeout: float = 300,
+        max_tokens: int = 1024,
+    ):
         from openai import AsyncOpenAI, OpenAI
         from ragas.llms import llm_factory
         from ragas.metrics.collections import AnswerRelevancy, Faithfulness
@@ -63,7 +66,7 @@ class Judge:
         if model is None:  # single-model servers: take what they serve
             model = OpenAI(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0).models.list().data[0].id
         client = AsyncOpenAI(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0)
-        llm = llm_factory(model, client=client)
+        llm = llm_factory(model, client=client, max_tokens=max_tokens, temperature=0.0)
         self.model = model
         self.errors: list[str] = []  # one line per failed judge call, for the report
         self.faithfulness = Faithfulness(llm=llm)

@@ -74,7 +74,8 @@ def test_openai_judge_end_to_end_offline(shipped_index, tmp_path, llama_server):
     ])
     dead = "http://127.0.0.1:9"
     result = run_study(
-        ["eval", "--dataset", str(data), "--judge", "openai", "--json", "--out", str(tmp_path / "r")], shipped_index,
+        ["eval", "--dataset", str(data), "--judge", "openai", "--judge-max-tokens", "96", "--json",
+         "--out", str(tmp_path / "r")], shipped_index,
         STUDY_OPENAI_BASE_URL=llama_server, OPENAI_API_KEY="", HTTP_PROXY=dead, HTTPS_PROXY=dead,
         NO_PROXY="127.0.0.1,localhost",
     )
