@@ -252,6 +252,73 @@ def _judge(args, settings: Settings, retriever):
         ) from None
 
 
+# -- study mode -----------------------------------------------------------------
+def cmd_grade(args, settings: Settings) -> int:
+    from assistant.index import open_coach
+    from assistant.practice.grading import check_answer
+
+    check_answer(args.answer)  # before loading anything
+    coach = open_coach(settings)
+    grade, card = coach.grade(args.question, args.answer, save=not args.no_save)
+    if args.json:
+        _print_json(grade.as_dict())
+    else:
+        _print_grade(grade, card)
+    return 0
+
+
+def _print_grade(grade, card) -> None:
+    import time
+
+    print(f"\n{grade.feedback}")
+    print(f"\nThe guide's answer [Q{grade.question}] {grade.title}\n{grade.reference}")
+    if card is not None:
+        days = (card.due_at - time.time()) / 86400
+        when = f"in {days:.0f} day(s)" if days >= 1 else "again in a few minutes"
+        print(f"\nNext review of Q{grade.question}: {when}.")
+
+
+def cmd_quiz(args, settings: Settings) -> int:
+    from assistant.index import open_coach
+
+    coach = open_coach(settings)
+    questions = coach.next(args.section, args.count)
+    print(f"{len(questions)} question(s). Answer in one line; an empty line skips, Ctrl-D stops.")
+    for number in questions:
+        chunk = coach.grader.chunk(number)
+        print(f"\nQ{number}. {chunk.title}  ({chunk.section})")
+        try:
+            answer = input("your answer> ")
+        except EOFError:
+            print()
+            break
+        if not answer.strip():
+            print("(skipped)")
+            continue
+        try:
+            grade, card = coach.grade(number, answer)
+        except StudyError as err:
+            print(f"error: {err}", file=sys.stderr)
+            continue
+        _print_grade(grade, card)
+    return 0
+
+
+def cmd_progress(args, settings: Settings) -> int:
+    from assistant.index import open_coach
+
+    mastery = open_coach(settings).mastery()
+    if args.json:
+        _print_json({"profile": settings.profile, **mastery})
+        return 0
+    t = mastery["totals"]
+    print(f"Profile {settings.profile}: " + ", ".join(f"{t[s]} {s}" for s in t))
+    print("\n| section | unseen | learning | due | mastered |\n|---|---|---|---|---|")
+    for name, counts in mastery["sections"].items():
+        print(f"| {name} | {counts['unseen']} | {counts['learning']} | {counts['due']} | {counts['mastered']} |")
+    return 0
+
+
 # -- ui -----------------------------------------------------------------------
 def cmd_ui(args, settings: Settings) -> int:
     import os
@@ -325,6 +392,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     llm_options(p)
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("grade", help="grade an answer to one question against the guide")
+    p.add_argument("--question", type=int, required=True, help="question number, e.g. 38")
+    p.add_argument("--answer", required=True, help="your answer")
+    p.add_argument("--no-save", action="store_true", help="do not record the grade in your progress")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("quiz", help="mock interview in the terminal: due questions first")
+    p.add_argument("--section", help="only questions of this section")
+    p.add_argument("--count", type=int, default=5, help="how many questions (default: 5)")
+    p.set_defaults(func=cmd_quiz)
+
+    p = sub.add_parser("progress", help="your mastery per section (unseen / learning / due / mastered)")
+    p.add_argument("--json", action="store_true", help="per question and per section, as JSON")
+    p.set_defaults(func=cmd_progress)
 
     p = sub.add_parser("ui", help="start the chat in the browser (Streamlit)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")

@@ -53,3 +53,11 @@ def open_assistant(settings: Settings, llm=None, retriever: HybridRetriever | No
         answer_tokens=settings.answer_tokens,
         scope=ScopeGate(retriever, known_words(settings.embed_model)),
     )
+
+
+def open_coach(settings: Settings, retriever: HybridRetriever | None = None):
+    """Study mode over the index, with this profile's progress file."""
+    from assistant.practice.coach import Coach
+    from assistant.practice.progress import ProgressStore
+
+    return Coach(retriever or open_retriever(settings), ProgressStore(settings.progress_path))

@@ -43,4 +43,12 @@ class Settings(BaseSettings):
     )
     llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for a server backend before giving up.")
     answer_tokens: int = Field(256, ge=16, le=4096, description="Most tokens an answer may take.")
+    profile: str = Field("default", description="Learner profile: its study progress is one SQLite file.")
+    progress_dir: Path | None = Field(None, description="Where progress files live; unset = 'progress/' beside the index.")
     answer_sources: int = Field(3, ge=1, le=20, description="Most retrieved questions put into the prompt.")
+
+    @property
+    def progress_path(self) -> Path:
+        from assistant.practice.progress import progress_path
+
+        return progress_path(self.progress_dir or self.index_dir.parent / "progress", self.profile)

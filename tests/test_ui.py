@@ -92,3 +92,32 @@ def test_new_chat_clears_history_and_browse_lists_the_guide(app):
     labels = [e.label for e in at.expander]
     assert labels and all(label.endswith(f"— {first_section}") for label in labels)
     assert labels[0].startswith("Q1 · ")
+
+
+def test_practice_round_and_mastery(app, tmp_path, monkeypatch):
+    monkeypatch.setenv("STUDY_PROGRESS_DIR", str(tmp_path / "progress"))
+    at = app()
+    at.radio(key="view").set_value("Practice").run()
+    first = at.session_state["practice_q"]
+    assert first == 1  # nothing reviewed yet: unseen questions in guide order
+    at.text_area(key="practice_answer").input("A question I know nothing about, honestly.").run()
+    at.button(key="practice_grade_btn").click().run()
+    assert not at.exception, at.exception
+    grade = at.session_state["practice_grade"]
+    assert grade.question == first and grade.score < 40
+    assert any(m.label == "Score" and m.value == f"{grade.score}/100" for m in at.metric)
+    assert at.warning  # missed key points are listed
+    at.button(key="practice_next").click().run()
+    assert at.session_state["practice_q"] == 2 and at.text_area(key="practice_answer").value == ""
+    at.radio(key="view").set_value("Mastery").run()
+    totals = {m.label: m.value for m in at.metric}
+    # The failed question comes back in 10 minutes: "learning" until then.
+    assert (totals["Learning"], totals["Due"], totals["Mastered"], totals["Unseen"]) == ("1", "0", "0", "99")
+
+
+def test_practice_this_question_from_a_chat_answer(app, tmp_path, monkeypatch):
+    monkeypatch.setenv("STUDY_PROGRESS_DIR", str(tmp_path / "progress"))
+    at = ask(app(), "explain GQA vs MQA")
+    at.button(key="turn0_practice_38").click().run()
+    at.radio(key="view").set_value("Practice").run()
+    assert at.session_state["practice_q"] == 38  # scheduled first

@@ -12,7 +12,8 @@ from assistant.answer import Answer, Chat
 from assistant.errors import StudyError
 from assistant.settings import Settings
 from ui.render import answer_markdown, card_label, guide_text_markdown
-from ui.resources import assistant_for, backend_problem, llm_for, retriever_for
+from ui.practice import mastery_page, practice_page
+from ui.resources import assistant_for, backend_problem, coach_for, llm_for, retriever_for
 
 BACKENDS = {"embedded": "Embedded (llama.cpp)", "ollama": "Ollama", "openai": "OpenAI-compatible server"}
 
@@ -20,7 +21,7 @@ BACKENDS = {"embedded": "Embedded (llama.cpp)", "ollama": "Ollama", "openai": "O
 def sidebar(base: Settings, retriever) -> tuple[Settings, str]:
     """Backend, model, top-k, section, view; returns the settings for this run and the view."""
     sb = st.sidebar
-    view = sb.radio("View", ["Chat", "Browse the guide"], key="view", horizontal=True)
+    view = sb.radio("View", ["Chat", "Practice", "Mastery", "Browse the guide"], key="view", horizontal=True)
     backend = sb.selectbox("Backend", list(BACKENDS), format_func=BACKENDS.get, key="backend",
                            index=list(BACKENDS).index(base.llm_backend))
     model = sb.text_input("Model", value=base.llm_model or "", key="model",
@@ -49,7 +50,7 @@ def status_line(settings: Settings, retriever, llm) -> None:
         st.sidebar.error(problem, icon=":material/cloud_off:")
 
 
-def show_answer(answer: Answer) -> None:
+def show_answer(answer: Answer, key: str, coach=None) -> None:
     if answer.refused:
         st.markdown(":orange-badge[Not in the guide]")
     st.markdown(answer_markdown(answer.answer))
@@ -65,9 +66,13 @@ def show_answer(answer: Answer) -> None:
         if answer.refused or c.number in cited:
             with st.expander(card_label(c.number, c.title, c.section), icon=":material/menu_book:"):
                 st.markdown(guide_text_markdown(c.text))
+                if coach is not None and st.button("Practice this question", key=f"{key}_practice_{c.number}",
+                                                   icon=":material/school:"):
+                    coach.schedule(c.number)
+                    st.toast(f"Q{c.number} is first in your practice queue.")
 
 
-def ask(chat: Chat, question: str) -> None:
+def ask(chat: Chat, question: str, coach) -> None:
     with st.chat_message("user"):
         st.text(question)  # the learner's words, shown as typed: never rendered as Markdown
     with st.chat_message("assistant"):
@@ -77,7 +82,7 @@ def ask(chat: Chat, question: str) -> None:
             for item in chat.ask_stream(question, st.session_state.get("section_filter")):
                 if isinstance(item, Answer):
                     placeholder.empty()
-                    show_answer(item)
+                    show_answer(item, f"turn{len(chat.turns) - 1}", coach)
                 else:
                     text += item
                     placeholder.markdown(answer_markdown(text) + " ▌")
@@ -114,8 +119,21 @@ def main() -> None:
         st.error(str(err), icon=":material/error:")
         st.stop()
     status_line(settings, retriever, llm)
-    if view != "Chat":
+    try:
+        coach = coach_for(str(settings.progress_path), retriever)
+    except StudyError as err:  # e.g. a corrupted progress file: chat still works
+        coach = None
+        st.sidebar.warning(str(err), icon=":material/warning:")
+    if view == "Browse the guide":
         browse(retriever)
+        return
+    if view in ("Practice", "Mastery"):
+        if coach is None:
+            st.error("Study mode needs a readable progress file (see the sidebar).", icon=":material/error:")
+        elif view == "Practice":
+            practice_page(coach, st.session_state.get("section_filter"))
+        else:
+            mastery_page(coach)
         return
 
     st.session_state.setdefault("turns", [])
@@ -123,13 +141,13 @@ def main() -> None:
            str(settings.index_dir), settings.chroma_url)
     chat = Chat(assistant_for(key, settings, llm, retriever))
     chat.turns = st.session_state.turns  # this browser session's history, nobody else's
-    for turn in chat.turns:
+    for i, turn in enumerate(chat.turns):
         with st.chat_message("user"):
             st.text(turn.question)
         with st.chat_message("assistant"):
-            show_answer(turn.answer)
+            show_answer(turn.answer, f"turn{i}", coach)
     if question := st.chat_input("Ask about the guide, e.g. explain GQA vs MQA"):
-        ask(chat, question)
+        ask(chat, question, coach)
 
 
 main()

@@ -47,3 +47,12 @@ def assistant_for(key: tuple, _settings: Settings, _llm, _retriever):
     from assistant.index import open_assistant
 
     return open_assistant(_settings, llm=_llm, retriever=_retriever)
+
+
+@st.cache_resource(show_spinner=False)
+def coach_for(progress_path: str, _retriever):
+    """One Coach per progress file: its SQLite connection is shared, behind a lock."""
+    from assistant.practice.coach import Coach
+    from assistant.practice.progress import ProgressStore
+
+    return Coach(_retriever, ProgressStore(progress_path))
