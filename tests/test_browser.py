@@ -104,3 +104,25 @@ def test_hostile_model_output_does_not_render(shipped_index):
         assert "Grouped-query attention shares" in page.get_by_test_id("stChatMessage").last.inner_text()
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "hostile_output.png"), full_page=True)
+
+
+def test_practice_round_in_chromium(shipped_index, tmp_path):
+    with running_app(shipped_index, STUDY_PROGRESS_DIR=str(tmp_path / "progress")) as url, browser_page() as page:
+        page.goto(url)
+        page.get_by_test_id("stSidebar").get_by_text("Practice", exact=True).click()
+        page.get_by_text("Practice: mock interview").wait_for(timeout=60_000)
+        page.get_by_text("Q1.", exact=True).wait_for(timeout=60_000)  # nothing reviewed: Q1 first
+        page.get_by_label("Your answer").fill(
+            "Generative models learn the data distribution and create new samples, while discriminative models "
+            "learn the boundary between classes to classify inputs"
+        )
+        page.get_by_role("button", name="Grade my answer").click()
+        score = page.get_by_test_id("stMetric").filter(has_text="Score")
+        score.wait_for(timeout=60_000)
+        assert "/100" in score.inner_text()
+        page.get_by_text("The guide's answer:").click()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "practice_round.png"), full_page=True)
+        page.get_by_role("button", name="Next question").click()
+        page.get_by_text("Q2.", exact=True).wait_for(timeout=60_000)
+    assert (tmp_path / "progress" / "default.sqlite3").exists()  # the grade was recorded
