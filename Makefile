@@ -41,8 +41,7 @@ test: install
 	$(BIN)/python -m pytest -q
 
 bench: ingest
-	$(BIN)/python bench/bench_retrieval.py
-	$(BIN)/python bench/bench_answer.py
+	$(BIN)/python bench/all.py
 
 clean:
 	rm -rf $(VENV) .index reports artifacts

@@ -264,7 +264,24 @@ def cmd_grade(args, settings: Settings) -> int:
         _print_json(grade.as_dict())
     else:
         _print_grade(grade, card)
+        if args.coach:
+            _coach(grade, settings)
     return 0
+
+
+def _coach(grade, settings: Settings) -> None:
+    """The configured LLM words the feedback; the grade itself never depends on it."""
+    from assistant.llm import BackendError, get_llm
+    from assistant.practice.grading import coaching_prompt
+    from assistant.sanitize import strip_control
+
+    print("\nCoach: ", end="", flush=True)
+    try:
+        for delta in get_llm(settings).stream(coaching_prompt(grade), max_tokens=120, temperature=0.3):
+            print(strip_control(delta), end="", flush=True)
+    except BackendError as err:
+        print(f"\nerror: {err}", file=sys.stderr)
+    print()
 
 
 def _print_grade(grade, card) -> None:
@@ -301,6 +318,8 @@ def cmd_quiz(args, settings: Settings) -> int:
             print(f"error: {err}", file=sys.stderr)
             continue
         _print_grade(grade, card)
+        if args.coach:
+            _coach(grade, settings)
     return 0
 
 
@@ -397,12 +416,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--question", type=int, required=True, help="question number, e.g. 38")
     p.add_argument("--answer", required=True, help="your answer")
     p.add_argument("--no-save", action="store_true", help="do not record the grade in your progress")
+    p.add_argument("--coach", action="store_true", help="also have the configured LLM word the feedback")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("quiz", help="mock interview in the terminal: due questions first")
     p.add_argument("--section", help="only questions of this section")
     p.add_argument("--count", type=int, default=5, help="how many questions (default: 5)")
+    p.add_argument("--coach", action="store_true", help="also have the configured LLM word the feedback")
     p.set_defaults(func=cmd_quiz)
 
     p = sub.add_parser("progress", help="your mastery per section (unseen / learning / due / mastered)")

@@ -84,6 +84,7 @@ def test_chat_answer_with_source_card_in_chromium(shipped_index):
         details = card.get_by_test_id("stExpanderDetails")
         details.wait_for(state="visible", timeout=10_000)
         assert "GQA" in details.inner_text()
+        page.wait_for_timeout(500)  # let the card finish opening before the screenshot
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "chat_gqa_vs_mqa.png"), full_page=True)
 

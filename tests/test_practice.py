@@ -144,3 +144,19 @@ def test_cli_progress_json(shipped_index, tmp_path):
     assert obj["profile"] == "cli" and sum(obj["totals"].values()) == 100
     assert next(q for q in obj["questions"] if q["question"] == 11)["reviews"] == 1
     assert (tmp_path / "progress" / "cli.sqlite3").exists()
+
+
+def test_coach_words_feedback_but_never_changes_the_grade(shipped_index, tmp_path):
+    """The LLM only phrases feedback: through tests/fake_ollama.py (Ollama cannot run here)."""
+    from tests.fake_ollama import FakeOllama
+
+    args = ["grade", "--question", "38", "--answer", ANSWERS[38][1], "--no-save"]
+    plain = call_study(args, shipped_index)
+    with FakeOllama("Good start: add that MQA shares one K/V head.") as server:
+        coached = call_study([*args, "--coach"], shipped_index, STUDY_LLM_BACKEND="ollama",
+                             STUDY_OLLAMA_HOST=server.host, STUDY_LLM_MODEL="coach")
+        sent = server.requests[-1][1]["messages"][-1]["content"]
+    assert coached.returncode == 0, coached.stderr
+    assert "Coach: Good start: add that MQA shares one K/V head." in coached.stdout
+    score_line = plain.stdout.strip().splitlines()[0]
+    assert score_line in coached.stdout and "Score: " in sent and "Missed: " in sent

@@ -131,7 +131,7 @@ def main() -> None:
         if coach is None:
             st.error("Study mode needs a readable progress file (see the sidebar).", icon=":material/error:")
         elif view == "Practice":
-            practice_page(coach, st.session_state.get("section_filter"))
+            practice_page(coach, st.session_state.get("section_filter"), llm)
         else:
             mastery_page(coach)
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.errors import StudyError
+from assistant.sanitize import sanitize_markdown
 from ui.render import card_label, guide_text_markdown
 
 
@@ -15,7 +16,7 @@ def _next_question() -> None:
     st.session_state.practice_answer = ""
 
 
-def practice_page(coach, section: str | None) -> None:
+def practice_page(coach, section: str | None, llm=None) -> None:
     st.subheader("Practice: mock interview")
     state = st.session_state
     if state.get("practice_q") is None:
@@ -42,6 +43,22 @@ def practice_page(coach, section: str | None) -> None:
             st.warning(guide_text_markdown(point), icon=":material/close:")
         with st.expander(f"The guide's answer: {card_label(chunk.number, chunk.title, chunk.section)}"):
             st.markdown(guide_text_markdown(grade.reference))
+        if llm is not None and st.button("Coach me", key="practice_coach", icon=":material/record_voice_over:"):
+            _coach(llm, grade)
+
+
+def _coach(llm, grade) -> None:
+    """The model only words the feedback: the score and the points above come from code."""
+    from assistant.llm import BackendError
+    from assistant.practice.grading import coaching_prompt
+
+    box, text = st.empty(), ""
+    try:
+        for delta in llm.stream(coaching_prompt(grade), max_tokens=120, temperature=0.3):
+            text += delta
+            box.info(sanitize_markdown(text), icon=":material/record_voice_over:")
+    except BackendError as err:
+        st.error(str(err), icon=":material/error:")
 
 
 def mastery_page(coach) -> None:

@@ -35,5 +35,10 @@ def card_label(number: int, title: str, section: str) -> str:
 
 
 def guide_text_markdown(text: str) -> str:
-    """The guide's own answer text, made safe the same way (the guide is untrusted too)."""
-    return sanitize_markdown(text)
+    """The guide's own answer text without its "Q38. <title>" heading (the card label
+    already says it), made safe the same way: the guide is untrusted input too.
+
+    >>> guide_text_markdown("Q38. Explain GQA.\\n\\n- **MQA**: one K/V head.")
+    '- **MQA**: one K/V head.'
+    """
+    return sanitize_markdown(re.sub(r"^Q\d+\.[^\n]*\n+", "", text.lstrip()))

@@ -154,3 +154,22 @@ def feedback(grade: Grade) -> str:
     if grade.missed:
         parts.append("Still missing: " + " ".join(grade.missed))
     return " ".join(parts)
+
+
+COACH_SYSTEM = (
+    "You are an interview coach. In two or three short sentences, tell the learner what their answer "
+    "got right and what to add next time. Use only the key points given; do not add facts."
+)
+
+
+def coaching_prompt(grade: Grade) -> list[dict]:
+    """Messages asking an LLM to phrase the grade as feedback. The score and the points come
+    from the code above; the model only words them, so a weak model cannot change a grade.
+
+    >>> coaching_prompt(Grade(38, "GQA?", 40, ["MQA: one K/V head."], ["GQA: groups."], ""))[1]["content"][:34]
+    'Question: GQA?\\nScore: 40/100\\nCover'
+    """
+    covered = "; ".join(grade.covered) or "none"
+    missed = "; ".join(grade.missed) or "none"
+    user = f"Question: {grade.title}\nScore: {grade.score}/100\nCovered: {covered}\nMissed: {missed}"
+    return [{"role": "system", "content": COACH_SYSTEM}, {"role": "user", "content": user}]
