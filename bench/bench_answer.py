@@ -1,7 +1,7 @@
 """Answer benchmark on the embedded backend: warm time to first token, decode speed,
 and cold `study ask` time to first token.
 
-    .venv/bin/python bench/bench_answer.py [--model smollm2-135m] [--questions 20] [--cold-runs 3]
+    .venv/bin/python bench/bench_answer.py [--model gemma3-270m|smollm2-135m] [--questions 20] [--cold-runs 3]
 
 Uses the index in STUDY_INDEX_DIR (default .index; `make ingest` builds it).
 Prints one Markdown table of medians.
@@ -39,13 +39,15 @@ def cold_first_token(study: Path, model: str, question: str) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--model", default="smollm2-135m")
+    parser.add_argument("--model", help="embedded model (default: the embedded backend's default)")
     parser.add_argument("--questions", type=int, default=20)
     parser.add_argument("--cold-runs", type=int, default=3)
     args = parser.parse_args()
 
     from assistant.index import open_assistant
+    from assistant.llm.embedded import EmbeddedLLM
 
+    args.model = args.model or EmbeddedLLM.DEFAULT_MODEL
     settings = Settings(llm_backend="embedded", llm_model=args.model)
     assistant = open_assistant(settings)
     records = [r for r in load(DATASETS_DIR / "retrieval_dev.jsonl") if not r.history][: args.questions]
