@@ -150,9 +150,8 @@ def verify(answer: str, sources: Sequence[Hit], checker: SupportChecker) -> Veri
             unsupported.append(plain[i])
             keep = cited[i]  # what the model pointed at, so the learner can check it there
         final_cites[i] = keep
-    for i, p in enumerate(plain):
-        if i not in checkable:
-            final_cites[i] = cited[i]
+    for i in set(range(len(plain))) - set(checkable):
+        final_cites[i] = cited[i]  # too short to check: keep the model's (valid) citations
 
     citations: list[int] = []
     for cites in final_cites:

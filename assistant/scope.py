@@ -20,9 +20,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-
-from assistant.sanitize import sanitize_markdown
 from assistant.retrieval import Hit, HybridRetriever, looks_like_followup, named_questions
+from assistant.sanitize import sanitize_markdown
 from assistant.text import STOPWORDS, edit_distance, stem, tokens
 
 FEATURES = ("dense", "title", "bm25", "coverage", "unlisted")

@@ -9,8 +9,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from eval.records import DATASETS_DIR, Record, load
 from eval.metrics import mean, retrieval_scores
+from eval.records import DATASETS_DIR, Record, load
 
 DEFAULT_FILES = ("retrieval_dev.jsonl", "retrieval_holdout.jsonl", "conversations.jsonl")
 METRICS = ("hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10")

@@ -36,7 +36,7 @@ def evaluate_record(rec: Record, retriever, assistant=None, judge=None, top_k: i
     if assistant is None:
         return row
 
-    from assistant.answer import Turn, Answer
+    from assistant.answer import Answer, Turn
     from assistant.citations import split_sentences
 
     history = [Turn(q, Answer(q, "", [], [])) for q in rec.history]

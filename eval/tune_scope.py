@@ -16,13 +16,12 @@ TARGET_FALSE_REFUSAL = 0.04  # under the 0.05 goal, with a margin for unseen que
 
 
 def feature_rows(gate, records) -> np.ndarray:
+    from assistant.retrieval import looks_like_followup
     from assistant.scope import FEATURES
 
     rows = []
     for rec in records:
         history = list(rec.history)
-        from assistant.retrieval import looks_like_followup
-
         probe = f"{history[-1]} {rec.query}" if history and looks_like_followup(rec.query) else rec.query
         f = gate.features(probe)
         rows.append([f[name] for name in FEATURES])
@@ -54,7 +53,7 @@ def pick_threshold(p_in: np.ndarray) -> float:
 
 
 def main() -> int:
-    from assistant.index import open_retriever, known_words
+    from assistant.index import known_words, open_retriever
     from assistant.scope import FEATURES, ScopeGate
     from assistant.settings import Settings
 

@@ -10,7 +10,6 @@ from eval.records import load
 from eval.retrieval_eval import DATASETS_DIR, evaluate, summarise
 
 
-
 @pytest.mark.parametrize(
     "dataset, hit1, hit3",
     [("retrieval_dev.jsonl", 0.82, 0.89), ("retrieval_holdout.jsonl", 0.85, 0.93), ("conversations.jsonl", 0.7, 0.9)],

@@ -11,8 +11,8 @@ import streamlit as st
 from assistant.answer import Answer, Chat
 from assistant.errors import StudyError
 from assistant.settings import Settings
-from ui.render import answer_markdown, card_label, guide_text_markdown
 from ui.practice import mastery_page, practice_page
+from ui.render import answer_markdown, card_label, guide_text_markdown
 from ui.resources import assistant_for, backend_problem, coach_for, llm_for, retriever_for
 
 BACKENDS = {"embedded": "Embedded (llama.cpp)", "ollama": "Ollama", "openai": "OpenAI-compatible server"}
