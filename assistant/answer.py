@@ -107,6 +107,7 @@ class Assistant:
         answer_tokens: int = 256,
         checker: SupportChecker | None = None,
         scope: ScopeGate | None = None,
+        source_margin: float | None = 0.15,
     ):
         self.retriever = retriever
         self.llm = llm
@@ -115,6 +116,9 @@ class Assistant:
         self.answer_tokens = answer_tokens
         self.checker = checker or SupportChecker(retriever.embed_model)
         self.scope = scope or ScopeGate(retriever)
+        # Sources scoring far below the best one confuse small models more than they help:
+        # the prompt gets those within `source_margin` of the top (None: all top sources).
+        self.source_margin = source_margin
 
     def ask(self, question: str, history: Sequence[Turn] = (), section: str | None = None) -> Answer:
         for item in self.ask_stream(question, history, section):
@@ -144,6 +148,8 @@ class Assistant:
 
         answer_budget = min(self.answer_tokens, self.llm.context_window // 4)
         turns = [(t.question, t.answer.answer) for t in history if t.answer.answer and not t.answer.refused]
+        if self.source_margin is not None and hits:
+            hits = [h for h in hits if h.score >= hits[0].score - self.source_margin]
         prompt = build_prompt(
             question, hits, self.llm.count_tokens, self.llm.context_window, answer_budget, turns, self.max_sources
         )

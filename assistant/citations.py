@@ -20,7 +20,8 @@ from assistant.retrieval import Hit
 from assistant.store import Chunk
 from assistant.text import content_terms, stem
 
-_MARKER = re.compile(r"\s*[\[(]\s*(?:Q\s*)?\d{1,3}(?:\s*[,;&]\s*(?:and\s+)?(?:Q\s*)?\d{1,3})*\s*[\])]", re.I)
+# Only Q-numbered markers count: "(1)" and "[3]" are the text's own numbering.
+_MARKER = re.compile(r"\s*[\[(]\s*Q\s*\d{1,3}(?:\s*[,;&]\s*(?:and\s+)?Q?\s*\d{1,3})*\s*[\])]", re.I)
 _NUMBER = re.compile(r"\d{1,3}")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[^\s])|\n+")
 _LIST_ITEM = re.compile(r"(?:[-*•]|\d+[.)])\s")
@@ -28,9 +29,9 @@ REFUSAL = "The guide does not cover"
 
 
 def parse_citations(text: str) -> list[int]:
-    """Question numbers cited with [Q38], [Q38, Q12], (Q7) or [38] markers, in order.
+    """Question numbers cited with [Q38], [Q38, Q12] or (Q7) markers, in order.
 
-    >>> parse_citations("GQA groups heads [Q38]. See also [Q37, 36] and (Q7).")
+    >>> parse_citations("GQA groups heads [Q38]. See also [Q37, 36] and (Q7), not step (1).")
     [38, 37, 36, 7]
     """
     out: list[int] = []
@@ -156,7 +157,7 @@ def verify(answer: str, sources: Sequence[Hit], checker: SupportChecker) -> Veri
     citations: list[int] = []
     for cites in final_cites:
         citations += [n for n in cites if n not in citations]
-    if not citations and chunks:
+    if not citations and chunks and any(plain):
         # Nothing cited: attach the source that supports the answer best overall.
         best = int(np.argmax(support.max(axis=0))) if len(checkable) else 0
         citations = [chunks[best].number]

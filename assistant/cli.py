@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from assistant.errors import StudyError
-from assistant.settings import Settings
+from assistant.settings import Settings, load_settings
 
 
 def _print_json(obj) -> None:
@@ -355,17 +355,6 @@ def cmd_ui(args, settings: Settings) -> int:
 
 
 # -- entry point ---------------------------------------------------------------
-def load_settings() -> Settings:
-    from pydantic import ValidationError
-
-    try:
-        return Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = "STUDY_" + str(first["loc"][0]).upper() if first.get("loc") else "a STUDY_ setting"
-        raise StudyError(f"{name} is invalid ({first['msg']})", f"fix or unset {name}") from None
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="study", description="Study assistant over one interview-question guide.")
     sub = parser.add_subparsers(dest="command", required=True)

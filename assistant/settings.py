@@ -52,3 +52,17 @@ class Settings(BaseSettings):
         from assistant.practice.progress import progress_path
 
         return progress_path(self.progress_dir or self.index_dir.parent / "progress", self.profile)
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; an invalid STUDY_ variable is a StudyError naming it."""
+    from pydantic import ValidationError
+
+    from assistant.errors import StudyError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "STUDY_" + str(first["loc"][0]).upper() if first.get("loc") else "a STUDY_ setting"
+        raise StudyError(f"{name} is invalid ({first['msg']})", f"fix or unset {name}") from None

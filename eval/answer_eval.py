@@ -16,15 +16,19 @@ import sys
 from eval.records import DATASETS_DIR, load
 
 
-def evaluate_model(settings, retriever, model: str, records) -> dict[str, float]:
+def evaluate_model(settings, retriever, model: str, records, margin=0.15) -> dict[str, float]:
     from assistant.index import open_assistant
 
     assistant = open_assistant(settings.model_copy(update={"llm_model": model}), retriever=retriever)
+    assistant.source_margin = margin
     rows = []
     for rec in records:
         a = assistant.ask(rec.query)
         rows.append({
             "cited_gold": any(f"Q{n}" in rec.reference_ids for n in a.citations),
+            "gold_recall": len({f"Q{n}" for n in a.citations} & set(rec.reference_ids)) / len(rec.reference_ids),
+            "precision": (len({f"Q{n}" for n in a.citations} & set(rec.reference_ids)) / len(a.citations)
+                          if a.citations else 0.0),
             "all_supported": not a.unsupported_sentences and not a.refused,
             "refused": a.refused,
             "words": len(a.answer.split()),
@@ -33,6 +37,8 @@ def evaluate_model(settings, retriever, model: str, records) -> dict[str, float]
         })
     return {
         "cited gold": statistics.mean(r["cited_gold"] for r in rows),
+        "citation recall": statistics.mean(r["gold_recall"] for r in rows),
+        "citation precision": statistics.mean(r["precision"] for r in rows),
         "all sentences supported": statistics.mean(r["all_supported"] for r in rows),
         "refused (wrongly)": statistics.mean(r["refused"] for r in rows),
         "words": statistics.mean(r["words"] for r in rows),
@@ -45,6 +51,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--models", nargs="+", default=["smollm2-135m", "gemma3-270m"])
     parser.add_argument("--n", type=int, default=40)
+    parser.add_argument("--margins", nargs="+", default=["0.15"], help="source margins to compare; 'none' = all")
     args = parser.parse_args()
     from assistant.index import open_retriever
     from assistant.settings import Settings
@@ -53,7 +60,11 @@ def main() -> int:
     retriever = open_retriever(settings)
     records = [r for r in load(DATASETS_DIR / "retrieval_dev.jsonl") if not r.history]
     records = records[:: max(1, len(records) // args.n)][: args.n]  # spread over styles
-    results = {m: evaluate_model(settings, retriever, m, records) for m in args.models}
+    results = {}
+    for m in args.models:
+        for margin in args.margins:
+            value = None if margin == "none" else float(margin)
+            results[f"{m} (margin {margin})"] = evaluate_model(settings, retriever, m, records, value)
     metrics = list(next(iter(results.values())))
     print(f"Answers on {len(records)} in-scope dev questions\n")
     print("| model | " + " | ".join(metrics) + " |")

@@ -69,6 +69,8 @@ class Judge:
         llm = llm_factory(model, client=client, max_tokens=max_tokens, temperature=0.0)
         self.model = model
         self.errors: list[str] = []  # one line per failed judge call, for the report
+        # One loop for the judge's life: its HTTP client's connections belong to it.
+        self._loop = asyncio.new_event_loop()
         self.faithfulness = Faithfulness(llm=llm)
         self.relevancy = AnswerRelevancy(llm=llm, embeddings=_Embeddings(encoder), strictness=1)
 
@@ -82,7 +84,7 @@ class Judge:
 
     def _run(self, coroutine) -> float:
         try:
-            value = asyncio.run(coroutine).value
+            value = self._loop.run_until_complete(coroutine).value
         except Exception as exc:  # noqa: BLE001 - any judge failure is one failed sample, counted
             self.errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}")
             return math.nan

@@ -38,9 +38,13 @@ def evaluate_record(rec: Record, retriever, assistant=None, judge=None, top_k: i
 
     from assistant.answer import Answer, Turn
     from assistant.citations import split_sentences
+    from assistant.errors import StudyError
 
     history = [Turn(q, Answer(q, "", [], [])) for q in rec.history]
-    answer = assistant.ask(rec.query, history)
+    try:
+        answer = assistant.ask(rec.query, history)
+    except StudyError as err:  # e.g. an empty query in a dataset: report it, go on
+        answer = Answer(rec.query, "", [], [], complete=False, error=str(err))
     cited = [f"Q{n}" for n in answer.citations]
     sentences = [] if answer.refused else split_sentences(answer.answer)
     row.update({
@@ -98,8 +102,8 @@ def summarise(rows: list[dict]) -> dict:
             "errors": sum(1 for r in answered if r["error"]),
         }
         first = [r["first_token_ms"] for r in answered if r.get("first_token_ms")]
-        out["latency_ms"].update({"first_token_p50": _pct(first, 0.5), "total_p50": _pct(
-            [r["total_ms"] for r in answered if not r["refused"]], 0.5)})
+        totals = [r["total_ms"] for r in answered if not r["refused"] and r.get("total_ms")]
+        out["latency_ms"].update({"first_token_p50": _pct(first, 0.5), "total_p50": _pct(totals, 0.5)})
     judged = [r for r in answered if "faithfulness" in r]
     if judged:
         out["judge"] = {}

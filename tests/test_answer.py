@@ -134,3 +134,23 @@ def test_adversarial_set_with_the_real_model(settings, retriever):
         assert set(answer.citations) <= {h.chunk.number for h in answer.sources}, rec.query
         if "Q101" in rec.query:
             assert answer.refused and "Q1 to Q100" in answer.answer
+
+
+def test_question_too_long_for_a_small_context_is_a_clear_error(settings, retriever):
+    from assistant.errors import StudyError
+
+    llm = SpyLLM("never")
+    llm.context_window = 512
+    assistant = open_assistant(settings, llm=llm, retriever=retriever)
+    with pytest.raises(StudyError, match="too long for the model's 512-token context: shorten it"):
+        assistant.ask("Explain Q38 " + "really " * 250)
+    assert llm.calls == 0
+
+
+@pytest.mark.parametrize("backend, value, setting", [("ollama", "http://localhost:99999", "STUDY_OLLAMA_HOST"),
+                                                     ("openai", "http://[::1", "STUDY_OPENAI_BASE_URL")])
+def test_malformed_server_address_is_a_one_line_error(shipped_index, backend, value, setting):
+    result = call_study(["ask", "--backend", backend, "what is LoRA"], shipped_index, **{setting: value})
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {setting}={value!r} is not usable")
+    assert "Traceback" not in result.stderr

@@ -10,7 +10,7 @@ import streamlit as st
 
 from assistant.answer import Answer, Chat
 from assistant.errors import StudyError
-from assistant.settings import Settings
+from assistant.settings import Settings, load_settings
 from ui.practice import mastery_page, practice_page
 from ui.render import answer_markdown, card_label, guide_text_markdown
 from ui.resources import assistant_for, backend_problem, coach_for, llm_for, retriever_for
@@ -31,7 +31,7 @@ def sidebar(base: Settings, retriever) -> tuple[Settings, str]:
         update["ollama_host"] = sb.text_input("Ollama host", value=base.ollama_host, key="ollama_host")
     elif backend == "openai":
         update["openai_base_url"] = sb.text_input("Server base URL", value=base.openai_base_url, key="openai_url")
-    update["top_k"] = sb.slider("Questions to retrieve (top-k)", 1, 10, base.top_k, key="top_k")
+    update["top_k"] = sb.slider("Questions to retrieve (top-k)", 1, max(10, base.top_k), base.top_k, key="top_k")
     sections = ["All sections", *retriever.sections]
     section = sb.selectbox("Section", sections, key="section")
     if sb.button("New chat", key="new_chat", icon=":material/add_comment:"):
@@ -105,7 +105,11 @@ def browse(retriever) -> None:
 def main() -> None:
     st.set_page_config(page_title="GenAI interview study assistant", page_icon=":material/school:")
     st.title("GenAI interview study assistant")
-    base = Settings()
+    try:
+        base = load_settings()
+    except StudyError as err:  # an invalid STUDY_ variable: say which, never a traceback
+        st.error(str(err), icon=":material/error:")
+        st.stop()
     try:
         retriever = retriever_for(str(base.index_dir), base.chroma_url, base.collection, base.embed_model)
     except StudyError as err:

@@ -97,7 +97,8 @@ class EmbeddedLLM(LLM):
 
     @property
     def llama(self):
-        return _load(str(self.path), self.context_window)
+        with _LOAD_LOCK:  # two sessions asking at once must not load the model twice
+            return _load(str(self.path), self.context_window)
 
     @property
     def has_chat_template(self) -> bool:
@@ -133,6 +134,7 @@ class EmbeddedLLM(LLM):
 
 
 _locks: dict[str, threading.Lock] = {}
+_LOAD_LOCK = threading.Lock()
 
 
 def _lock_for(key: str) -> threading.Lock:

@@ -19,7 +19,11 @@ class OllamaLLM(LLM):
         self.host, self.model, self.timeout = host, model, timeout
         self.context_window = context_window
         self.name = f"ollama:{model}"
-        self._client = ollama.Client(host=host, timeout=timeout)
+        try:
+            self._client = ollama.Client(host=host, timeout=timeout)
+        except ValueError as exc:  # e.g. a port out of range
+            raise BackendError(f"STUDY_OLLAMA_HOST={host!r} is not usable ({exc})",
+                               "set it like http://127.0.0.1:11434") from None
 
     @contextmanager
     def _errors(self):

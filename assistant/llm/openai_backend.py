@@ -20,7 +20,11 @@ class OpenAILLM(LLM):
         self.base_url, self.timeout = base_url, timeout
         self.context_window = context_window
         # No retries: a server that is down should say so now, not after a backoff.
-        self._client = openai.OpenAI(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0)
+        try:
+            self._client = openai.OpenAI(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0)
+        except Exception as exc:  # httpx rejects malformed URLs with its own error types
+            raise BackendError(f"STUDY_OPENAI_BASE_URL={base_url!r} is not usable ({type(exc).__name__})",
+                               "set it like http://127.0.0.1:8080/v1") from None
         self._model = model
 
     @property

@@ -40,10 +40,10 @@ def progress_path(directory: Path, profile: str) -> Path:
 class ProgressStore:
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()  # one connection, shared by the UI's session threads
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
             self._db.executescript(_SCHEMA)
             self._db.execute("SELECT question, ease, interval_days, reps, due_at, last_score, last_at, reviews "
                              "FROM cards LIMIT 1").fetchall()
@@ -51,6 +51,11 @@ class ProgressStore:
             raise StudyError(
                 f"the progress file {self.path} is not readable ({exc})",
                 "move it aside to start a fresh profile (it is left as it is), or set STUDY_PROFILE",
+            ) from None
+        except OSError as exc:
+            raise StudyError(
+                f"cannot create the progress folder {self.path.parent} ({exc.strerror})",
+                "set STUDY_PROGRESS_DIR to a writable folder",
             ) from None
 
     def close(self) -> None:
@@ -65,23 +70,31 @@ class ProgressStore:
     def card(self, question: int) -> Card:
         return self.cards().get(question) or Card(question)
 
-    def _save(self, card: Card, score: int | None, now: float) -> None:
-        values = asdict(card)
-        with self._lock, self._db:  # one transaction: the card and its log line, or neither
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute(
-                f"INSERT OR REPLACE INTO cards ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
-                list(values.values()),
-            )
-            if score is not None:
-                self._db.execute("INSERT INTO reviews VALUES (?, ?, ?)", (card.question, score, now))
+    def _update(self, question: int, change, score: int | None, now: float) -> Card:
+        """Read, change and write one card in one transaction: two tabs grading the same
+        question cannot both start from the old card, and a failure writes nothing."""
+        names = [f.name for f in fields(Card)]
+        try:
+            with self._lock, self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                row = self._db.execute(f"SELECT {', '.join(names)} FROM cards WHERE question = ?", (question,))
+                found = row.fetchone()
+                card = change(Card(*found) if found else Card(question))
+                values = asdict(card)
+                self._db.execute(
+                    f"INSERT OR REPLACE INTO cards ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+                    list(values.values()),
+                )
+                if score is not None:
+                    self._db.execute("INSERT INTO reviews VALUES (?, ?, ?)", (question, score, now))
+        except sqlite3.OperationalError as exc:  # locked by another process, read-only file
+            raise StudyError(
+                f"could not save progress to {self.path} ({exc})", "check the file is writable and not in use"
+            ) from None
+        return card
 
     def record(self, question: int, score: int, now: float) -> Card:
-        card = review(self.card(question), score, now)
-        self._save(card, score, now)
-        return card
+        return self._update(question, lambda card: review(card, score, now), score, now)
 
     def schedule(self, question: int, now: float) -> Card:
-        card = schedule_now(self.card(question), now)
-        self._save(card, None, now)
-        return card
+        return self._update(question, lambda card: schedule_now(card, now), None, now)
