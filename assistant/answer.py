@@ -69,7 +69,6 @@ class Answer:
     timings: dict[str, int] = field(default_factory=dict)
     complete: bool = True
     error: str | None = None
-    backend: str = ""
 
     def as_dict(self) -> dict:
         return {
@@ -92,6 +91,11 @@ class Answer:
 class Turn:
     question: str
     answer: Answer
+
+    @classmethod
+    def asked(cls, question: str) -> Turn:
+        """An earlier question known without its answer (batch input, datasets)."""
+        return cls(question, Answer(question, "", [], []))
 
 
 class Assistant:
@@ -143,7 +147,7 @@ class Assistant:
             text = refusal_text(question, verdict)
             yield text
             timings["first_token_ms"] = timings["total_ms"] = ms()
-            yield Answer(question, text, [], verdict.nearest, refused=True, timings=timings, backend=self.llm.name)
+            yield Answer(question, text, [], verdict.nearest, refused=True, timings=timings)
             return
 
         answer_budget = min(self.answer_tokens, self.llm.context_window // 4)
@@ -184,7 +188,6 @@ class Assistant:
             timings=timings,
             complete=error is None,
             error=error,
-            backend=self.llm.name,
         )
 
 

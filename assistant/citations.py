@@ -103,12 +103,12 @@ class SupportChecker:
         if not sentences or not chunks:
             return np.zeros((len(sentences), len(chunks)), dtype=np.float32)
         vecs = np.array(self.embed_model.get_text_embedding_batch(list(sentences)), dtype=np.float32)
+        sentence_terms = [_stems(s) for s in sentences]
         out = np.zeros((len(sentences), len(chunks)), dtype=np.float32)
         for j, chunk in enumerate(chunks):
             src_vecs, src_stems = self._source(chunk)
             cosine = (vecs @ src_vecs.T).max(axis=1)
-            for i, sentence in enumerate(sentences):
-                terms = _stems(sentence)
+            for i, terms in enumerate(sentence_terms):
                 lexical = len(terms & src_stems) / len(terms) if len(terms) >= 4 else 0.0
                 # Rescaled so both signals meet the same bar (`threshold`).
                 out[i, j] = max(cosine[i], lexical * self.threshold / self.lexical_threshold)

@@ -78,17 +78,28 @@ def cmd_search(args, settings: Settings) -> int:
         query = " ".join(args.query)
         _print_hits(query, retriever.search(query, top_k, args.section), args.json)
         return 0
-    interactive = sys.stdin.isatty()
-    if interactive:
+    if sys.stdin.isatty():
         print("Type a question (Ctrl-D to quit).", file=sys.stderr)
+
+    def search_one(query: str, history: list[str]) -> int:
+        _print_hits(query, retriever.search(query, top_k, args.section, history), args.json)
+        return 0
+
+    return _each_stdin_query(search_one)
+
+
+def _each_stdin_query(handle) -> int:
+    """Run `handle(query, history)` for each non-empty stdin line; the worst exit status.
+
+    A bad line is reported and skipped: one bad line must not end a batch.
+    """
     status = 0
     for line in sys.stdin:
         if not line.strip():
             continue
         try:
-            query, history = parse_query_line(line)
-            _print_hits(query, retriever.search(query, top_k, args.section, history), args.json)
-        except StudyError as err:  # one bad line must not end a batch
+            status = max(status, handle(*parse_query_line(line)))
+        except StudyError as err:
             print(f"error: {err}", file=sys.stderr)
             status = 2
     return status
@@ -98,12 +109,6 @@ def cmd_search(args, settings: Settings) -> int:
 def _llm_settings(args, settings: Settings) -> Settings:
     update = {k: v for k, v in {"llm_backend": args.backend, "llm_model": args.model, "top_k": args.top_k}.items() if v}
     return settings.model_copy(update=update) if update else settings
-
-
-def open_assistant(settings: Settings):
-    from assistant.index import open_assistant as _open
-
-    return _open(settings)
 
 
 def _print_answer_footer(answer) -> None:
@@ -146,37 +151,26 @@ def _answer_one(chat, question: str, as_json: bool, section: str | None) -> int:
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    from assistant.answer import Chat, check_question
+    from assistant.answer import Chat, Turn, check_question
+    from assistant.index import open_assistant
 
     settings = _llm_settings(args, settings)
     if args.question:
         question = check_question(" ".join(args.question))  # fail before loading any model
         return _answer_one(Chat(open_assistant(settings)), question, args.json, args.section)
     assistant = open_assistant(settings)
-    status = 0
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        try:
-            question, history = parse_query_line(line)
-            chat = Chat(assistant)
-            for earlier in history:  # earlier user turns, for follow-up retrieval
-                chat.turns.append(_asked_only(earlier))
-            status = max(status, _answer_one(chat, question, args.json, args.section))
-        except StudyError as err:  # one bad line must not end a batch
-            print(f"error: {err}", file=sys.stderr)
-            status = 2
-    return status
 
+    def answer_one(question: str, history: list[str]) -> int:
+        chat = Chat(assistant)
+        chat.turns = [Turn.asked(earlier) for earlier in history]  # for follow-up retrieval
+        return _answer_one(chat, question, args.json, args.section)
 
-def _asked_only(question: str):
-    from assistant.answer import Answer, Turn
-
-    return Turn(question, Answer(question, "", [], []))
+    return _each_stdin_query(answer_one)
 
 
 def cmd_chat(args, settings: Settings) -> int:
     from assistant.answer import Chat
+    from assistant.index import open_assistant
 
     chat = Chat(open_assistant(_llm_settings(args, settings)))
     print(f"Study chat on {chat.assistant.llm.name}. Ask about the guide; /new starts over, /quit ends.")
@@ -239,7 +233,10 @@ def _judge(args, settings: Settings, retriever):
     from eval.ragas_metrics import Judge
 
     if args.judge == "ollama":
-        base_url, model = settings.ollama_host.rstrip("/") + "/v1", args.judge_model or "llama3.2:3b"
+        from assistant.llm.ollama_backend import OllamaLLM
+
+        base_url = settings.ollama_host.rstrip("/") + "/v1"
+        model = args.judge_model or OllamaLLM.DEFAULT_MODEL
     else:
         base_url, model = settings.openai_base_url, args.judge_model
     try:

@@ -40,7 +40,7 @@ def evaluate_record(rec: Record, retriever, assistant=None, judge=None, top_k: i
     from assistant.citations import split_sentences
     from assistant.errors import StudyError
 
-    history = [Turn(q, Answer(q, "", [], [])) for q in rec.history]
+    history = [Turn.asked(q) for q in rec.history]
     try:
         answer = assistant.ask(rec.query, history)
     except StudyError as err:  # e.g. an empty query in a dataset: report it, go on
