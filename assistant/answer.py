@@ -106,11 +106,11 @@ class Assistant:
         retriever: HybridRetriever,
         llm: LLM,
         *,
+        scope: ScopeGate,
         top_k: int = 5,
         max_sources: int = 3,
         answer_tokens: int = 256,
         checker: SupportChecker | None = None,
-        scope: ScopeGate | None = None,
         source_margin: float | None = 0.15,
     ):
         self.retriever = retriever
@@ -119,7 +119,7 @@ class Assistant:
         self.max_sources = max_sources
         self.answer_tokens = answer_tokens
         self.checker = checker or SupportChecker(retriever.embed_model)
-        self.scope = scope or ScopeGate(retriever)
+        self.scope = scope
         # Sources scoring far below the best one confuse small models more than they help:
         # the prompt gets those within `source_margin` of the top (None: all top sources).
         self.source_margin = source_margin

@@ -37,11 +37,20 @@ def open_retriever(settings: Settings, store: GuideStore | None = None) -> Hybri
     return HybridRetriever(chunks, embed_model, known_words=known_words(settings.embed_model))
 
 
+def open_scope(settings: Settings, retriever: HybridRetriever):
+    """The scope gate: the guide's retriever against the bank of off-topic questions."""
+    from assistant.background import bank_vectors, read_bank
+    from assistant.scope import ScopeGate
+
+    questions = read_bank(settings.scope_bank)
+    vectors = bank_vectors(retriever.embed_model, settings.embed_model, questions, settings.index_dir)
+    return ScopeGate(retriever, vectors, known_words(settings.embed_model))
+
+
 def open_assistant(settings: Settings, llm=None, retriever: HybridRetriever | None = None):
     """The answering pipeline on the configured backend (or the `llm` given)."""
     from assistant.answer import Assistant
     from assistant.llm import get_llm
-    from assistant.scope import ScopeGate
 
     llm = llm or get_llm(settings)
     retriever = retriever or open_retriever(settings)
@@ -51,7 +60,7 @@ def open_assistant(settings: Settings, llm=None, retriever: HybridRetriever | No
         top_k=settings.top_k,
         max_sources=settings.answer_sources,
         answer_tokens=settings.answer_tokens,
-        scope=ScopeGate(retriever, known_words(settings.embed_model)),
+        scope=open_scope(settings, retriever),
     )
 
 

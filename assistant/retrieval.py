@@ -131,13 +131,20 @@ class HybridRetriever:
             extra = concepts_for(query)
             if extra:
                 normalised = f"{normalised} ({'; '.join(extra)})"
-        vector = np.asarray(self.embed_model.get_query_embedding(normalised), dtype=np.float32)
+        vector = self.embed(normalised)
         terms = content_terms(normalised)
         return {
             "dense": self._dense @ vector,
             "dense_title": self._dense_title @ vector,
             "bm25": self._bm25.scores(terms),
         }
+
+    def embed(self, text: str) -> np.ndarray:
+        return np.asarray(self.embed_model.get_query_embedding(text), dtype=np.float32)
+
+    def closeness(self, vector: np.ndarray) -> float:
+        """The highest cosine of a unit vector to any chunk or title of the guide."""
+        return float(max((self._dense @ vector).max(), (self._dense_title @ vector).max()))
 
     def fuse(self, sig: dict[str, np.ndarray]) -> np.ndarray:
         w = self.weights

@@ -20,20 +20,22 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from assistant.retrieval import Hit, HybridRetriever, looks_like_followup, named_questions
 from assistant.sanitize import sanitize_markdown
 from assistant.text import STOPWORDS, edit_distance, stem, tokens
 
-FEATURES = ("dense", "title", "bm25", "coverage", "unlisted")
+FEATURES = ("dense", "title", "bm25", "coverage", "unlisted", "contrast")
 
 
 @dataclass(frozen=True)
 class ScopeModel:
     """Logistic weights over FEATURES; in scope when the probability >= threshold."""
 
-    weights: tuple[float, ...] = (7.863, 0.912, 0.404, 4.192, -0.709)
-    bias: float = -6.059
-    threshold: float = 0.250
+    weights: tuple[float, ...] = (3.129, -0.496, 1.930, 2.008, -1.007, 8.887)
+    bias: float = -2.421
+    threshold: float = 0.418
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,19 @@ def refusal_text(question: str, verdict: Verdict) -> str:
 
 
 class ScopeGate:
-    def __init__(self, retriever: HybridRetriever, english_words: frozenset[str] = frozenset(), model=ScopeModel()):
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        background: np.ndarray,
+        english_words: frozenset[str] = frozenset(),
+        model=ScopeModel(),
+    ):
+        if background.ndim != 2 or not len(background):
+            raise ValueError("the scope gate needs the vectors of at least one off-topic question")
+        if len(model.weights) != len(FEATURES):
+            raise ValueError(f"ScopeModel has {len(model.weights)} weights for {len(FEATURES)} features")
         self.retriever = retriever
+        self.background = background
         self.model = model
         self.english = english_words
         self._guide_stems = {stem(w) for w in retriever.lexicon.vocab}
@@ -115,12 +128,17 @@ class ScopeGate:
         words, foreign = self.foreign_words(query)
         unlisted = [w for w in foreign if self._unlisted(w)]
         bm25 = float(sig["bm25"].max())
+        # The query as typed: the spelling repairs and concept names that help retrieval
+        # pull every query toward the guide, which is the wrong bias for this comparison.
+        vector = self.retriever.embed(query)
         return {
             "dense": float(sig["dense"].max()),
             "title": float(sig["dense_title"].max()),
             "bm25": bm25 / (bm25 + 5.0),  # saturating: raw BM25 grows with query length
             "coverage": 1.0 - len(foreign) / len(words) if words else 1.0,
             "unlisted": float(len(unlisted)),
+            # Nearer to the guide (> 0) or to a question it does not answer (< 0)?
+            "contrast": self.retriever.closeness(vector) - float((self.background @ vector).max()),
         }
 
     def probability(self, feats: dict[str, float]) -> float:

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_GUIDE = PROJECT_ROOT / "data" / "genai_interview_questions.md"
 DEFAULT_INDEX_DIR = PROJECT_ROOT / ".index"
+DEFAULT_SCOPE_BANK = PROJECT_ROOT / "data" / "off_topic_questions.txt"
 
 
 class Settings(BaseSettings):
@@ -22,6 +23,9 @@ class Settings(BaseSettings):
 
     guide_path: Path = Field(DEFAULT_GUIDE, description="The Markdown guide to ingest.")
     index_dir: Path = Field(DEFAULT_INDEX_DIR, description="Where the embedded Chroma index lives.")
+    scope_bank: Path = Field(
+        DEFAULT_SCOPE_BANK, description="Questions the guide does not answer, one per line: what refusals compare with."
+    )
     collection: str = Field("guide", description="Chroma collection name.")
     chroma_url: str | None = Field(
         None, description="Chroma server URL (http://host:port); unset = embedded Chroma on disk."

@@ -12,6 +12,15 @@ import numpy as np
 
 from eval.records import DATASETS_DIR, load
 
+# Never used for fitting. The "blind" sets were written by someone who never saw the
+# off-topic bank, so they also measure how far the bank's reach generalises.
+HOLDOUTS = (
+    "retrieval_holdout.jsonl",
+    "conversations.jsonl",
+    "retrieval_blind.jsonl",
+    "out_of_scope_holdout.jsonl",
+    "out_of_scope_blind.jsonl",
+)
 TARGET_FALSE_REFUSAL = 0.04  # under the 0.05 goal, with a margin for unseen questions
 
 
@@ -53,12 +62,12 @@ def pick_threshold(p_in: np.ndarray) -> float:
 
 
 def main() -> int:
-    from assistant.index import known_words, open_retriever
-    from assistant.scope import FEATURES, ScopeGate
+    from assistant.index import open_retriever, open_scope
+    from assistant.scope import FEATURES
     from assistant.settings import Settings
 
     settings = Settings()
-    gate = ScopeGate(open_retriever(settings), known_words(settings.embed_model))
+    gate = open_scope(settings, open_retriever(settings))
     ins = load(DATASETS_DIR / "retrieval_dev.jsonl")
     outs = load(DATASETS_DIR / "out_of_scope.jsonl")
     x = np.vstack([feature_rows(gate, ins), feature_rows(gate, outs)])
@@ -82,7 +91,7 @@ def main() -> int:
 
     w, b = fit_logistic(x, y)
     t = pick_threshold(probabilities(x[y == 1], w, b))
-    for name in ("retrieval_holdout.jsonl", "conversations.jsonl", "out_of_scope_holdout.jsonl"):
+    for name in HOLDOUTS:
         recs = load(DATASETS_DIR / name)
         p = probabilities(feature_rows(gate, recs), w, b)
         kind = "refusal" if recs[0].kind == "out_of_scope" else "false refusal"

@@ -6,16 +6,16 @@ import json
 
 import pytest
 
-from assistant.index import known_words
-from assistant.scope import ScopeGate
+from assistant.index import open_scope
+from assistant.settings import Settings
 from eval.records import load
 from eval.retrieval_eval import DATASETS_DIR
 from tests.conftest import run_study
 
 
 @pytest.fixture(scope="module")
-def gate(retriever):
-    return ScopeGate(retriever, known_words("all-MiniLM-L6-v2"))
+def gate(retriever, tmp_path_factory):
+    return open_scope(Settings(index_dir=tmp_path_factory.mktemp("index")), retriever)
 
 
 def refusal_rate(gate, retriever, name, style=None):
@@ -27,18 +27,29 @@ def refusal_rate(gate, retriever, name, style=None):
     return sum(refused) / len(refused), len(records)
 
 
-@pytest.mark.parametrize("style, floor", [("general", 0.85), ("near_miss", 0.55), (None, 0.7)])
-def test_out_of_scope_set_is_refused(gate, retriever, style, floor):
-    """Floors are the measured rates (README), not the 0.95 goal: questions on neighbouring
-    topics ("fine-tune Whisper", "GPT-5's size") look in scope to retrieval evidence."""
-    rate, n = refusal_rate(gate, retriever, "out_of_scope.jsonl", style)
-    assert n >= 20 and rate >= floor
+@pytest.mark.parametrize(
+    "name, style, floor",
+    [
+        ("out_of_scope.jsonl", "general", 0.95),
+        ("out_of_scope.jsonl", "near_miss", 0.7),
+        ("out_of_scope.jsonl", None, 0.85),
+        ("out_of_scope_holdout.jsonl", None, 0.9),
+        ("out_of_scope_blind.jsonl", None, 0.88),
+    ],
+)
+def test_out_of_scope_sets_are_refused(gate, retriever, name, style, floor):
+    """Floors sit just under the measured rates (README); the issue's goal is 0.95.
+    Questions on neighbouring topics ("Q-learning", "pooling in a CNN") are the misses."""
+    rate, n = refusal_rate(gate, retriever, name, style)
+    assert n >= 20 and rate >= floor, (name, style, rate)
 
 
-@pytest.mark.parametrize("name", ["retrieval_dev.jsonl", "retrieval_holdout.jsonl", "conversations.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["retrieval_dev.jsonl", "retrieval_holdout.jsonl", "retrieval_blind.jsonl", "conversations.jsonl"]
+)
 def test_in_scope_questions_are_rarely_refused(gate, retriever, name):
     rate, n = refusal_rate(gate, retriever, name)
-    assert rate <= (0.05 if name == "retrieval_dev.jsonl" else 0.07), (name, rate)
+    assert rate <= 0.05, (name, rate)
 
 
 def test_question_numbers_outside_the_guide_are_refused(gate, retriever):
