@@ -8,10 +8,13 @@ retrieval's job. The evidence, per query:
   "SynthID", "GPT-5"): a query about a named thing the guide never names is likely
   about something else. The word list is the embedding model's word-piece vocabulary,
   so no download; a word one typo from a listed word is a typo, not a name.
+- the contrast: closeness to the guide minus closeness to the nearest question of the
+  off-topic bank (assistant/background.py). Closeness to the guide alone cannot tell a
+  neighbouring topic ("fine-tune Whisper") from an oddly worded in-scope question; which
+  side the query is nearer to can, and it carries the most weight.
 A logistic model combines the evidence; its weights come from `python -m eval.tune_scope`,
-with the threshold set to refuse at most 4% of the in-scope dev questions. Questions
-about neighbouring topics ("fine-tune Whisper") still slip through about half the time:
-the README has the numbers.
+with the threshold set to refuse at most 4% of the in-scope dev questions. Refusal rates
+per set are in the README.
 """
 
 from __future__ import annotations
