@@ -67,6 +67,15 @@ def refusal_text(question: str, verdict: Verdict) -> str:
     return text
 
 
+def scope_probe(query: str, history: Sequence[str]) -> str:
+    """What scope is judged on: a follow-up is judged with the turn it follows.
+
+    >>> scope_probe("and which one uses less VRAM?", ["explain GQA vs MQA"])
+    'explain GQA vs MQA and which one uses less VRAM?'
+    """
+    return f"{history[-1]} {query}" if history and looks_like_followup(query) else query
+
+
 class ScopeGate:
     def __init__(
         self,
@@ -156,9 +165,7 @@ class ScopeGate:
             return Verdict(False, "no_such_question", list(hits[:nearest]), 0.0, missing_number=bad[0])
         if numbers:
             return Verdict(True, "covered", list(hits), 1.0)
-        # A follow-up ("and which uses less VRAM?") is judged with the turn it follows.
-        probe = f"{history[-1]} {query}" if history and looks_like_followup(query) else query
-        p = self.probability(self.features(probe))
+        p = self.probability(self.features(scope_probe(query, history)))
         if p >= self.model.threshold:
             return Verdict(True, "covered", list(hits), p)
         return Verdict(False, "not_covered", list(hits[:nearest]), p)

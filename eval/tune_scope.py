@@ -25,14 +25,11 @@ TARGET_FALSE_REFUSAL = 0.04  # under the 0.05 goal, with a margin for unseen que
 
 
 def feature_rows(gate, records) -> np.ndarray:
-    from assistant.retrieval import looks_like_followup
-    from assistant.scope import FEATURES
+    from assistant.scope import FEATURES, scope_probe
 
     rows = []
     for rec in records:
-        history = list(rec.history)
-        probe = f"{history[-1]} {rec.query}" if history and looks_like_followup(rec.query) else rec.query
-        f = gate.features(probe)
+        f = gate.features(scope_probe(rec.query, list(rec.history)))
         rows.append([f[name] for name in FEATURES])
     return np.array(rows, dtype=np.float64)
 

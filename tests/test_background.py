@@ -52,7 +52,7 @@ def test_bad_bank_file_is_a_clear_error(tmp_path, content, problem):
     assert problem in str(err.value) and "STUDY_SCOPE_BANK" in err.value.fix
 
 
-def test_gate_refuses_what_the_bank_is_nearest_to(retriever, tmp_path):
+def test_contrast_falls_when_the_bank_holds_the_topic(retriever, tmp_path):
     """The same off-guide question flips to refused when the bank holds its topic."""
     question = "how do I tune the PID controller of a quadcopter drone"
     settings = Settings(index_dir=tmp_path)
