@@ -43,11 +43,13 @@ def read_bank(path: Path) -> list[str]:
     return questions
 
 
-def bank_vectors(embed_model, model_name: str, questions: list[str], cache_dir: Path) -> np.ndarray:
-    """The bank's unit vectors, cached by model and content so a cold start skips the
-    embedding (about 3 ms a question on 2 cores)."""
+def bank_vectors(
+    embed_model, model_name: str, questions: list[str], cache_dir: Path, kind: str = "scope-bank"
+) -> np.ndarray:
+    """Unit vectors of a bank of questions, cached by model and content so a cold start
+    skips the embedding (about 3 ms a question on 2 cores)."""
     key = hashlib.sha256("\n".join([model_name, *questions]).encode("utf-8")).hexdigest()[:16]
-    cache = Path(cache_dir) / f"scope-bank-{key}.npy"
+    cache = Path(cache_dir) / f"{kind}-{key}.npy"
     try:
         vectors = np.load(cache)
         if vectors.shape[0] == len(questions):

@@ -34,7 +34,25 @@ def open_retriever(settings: Settings, store: GuideStore | None = None) -> Hybri
         from assistant.errors import StudyError
 
         raise StudyError(f"the index in {settings.chroma_url or settings.index_dir} is empty", "run `study ingest`")
-    return HybridRetriever(chunks, embed_model, known_words=known_words(settings.embed_model))
+    return HybridRetriever(
+        chunks,
+        embed_model,
+        known_words=known_words(settings.embed_model),
+        phrasings=_phrasings(settings, chunks, embed_model),
+    )
+
+
+def _phrasings(settings: Settings, chunks, embed_model):
+    """(chunk index, unit vector) of each learner phrasing, or None when none are set."""
+    if settings.phrasings is None:
+        return None
+    from assistant.background import bank_vectors
+    from assistant.phrasings import owners_of, read_phrasings
+
+    phrasings = read_phrasings(settings.phrasings, {c.number: c.title for c in chunks})
+    by_number = {c.number: i for i, c in enumerate(chunks)}
+    vectors = bank_vectors(embed_model, settings.embed_model, list(phrasings.texts), settings.vector_cache, "phrasings")
+    return owners_of(phrasings, by_number), vectors
 
 
 def open_scope(settings: Settings, retriever: HybridRetriever):
@@ -43,7 +61,7 @@ def open_scope(settings: Settings, retriever: HybridRetriever):
     from assistant.scope import ScopeGate
 
     questions = read_bank(settings.scope_bank)
-    vectors = bank_vectors(retriever.embed_model, settings.embed_model, questions, settings.index_dir)
+    vectors = bank_vectors(retriever.embed_model, settings.embed_model, questions, settings.vector_cache)
     return ScopeGate(retriever, vectors, known_words(settings.embed_model))
 
 

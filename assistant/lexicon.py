@@ -17,6 +17,7 @@ from assistant.text import STOPWORDS, edit_distance, tokens
 _ACR_THEN_LONG = re.compile(r"\b([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*)\s*\(([A-Za-z][^()]{3,60})\)")
 _LONG_THEN_ACR = re.compile(r"([A-Za-z][A-Za-z\- ]{3,80}?)\s*\(([A-Z][A-Za-z]*[A-Z][a-z]?)\)")
 _MINOR = {"of", "from", "the", "and", "with", "for", "to", "in", "a", "an"}
+_ENDINGS = ("ings", "ing", "ers", "er", "ed", "es", "s", "ly")
 
 
 def _initials_match(acronym: str, words: list[str]) -> bool:
@@ -83,6 +84,16 @@ class Lexicon:
             vocab.add(acr)
             vocab.update(tokens(long))
         self.vocab = frozenset(vocab)
+        # What the guide itself says. The glossary's other abbreviations ("DPO") help
+        # retrieval match spellings, but say nothing about whether the guide covers them.
+        phrases = " " + " ".join(tokens("\n".join(texts))) + " "
+        self.guide_words = frozenset(self.doc_freq)
+        self.guide_abbreviations = frozenset(
+            a
+            for a, long in self.abbreviations.items()
+            if a in self.doc_freq or f" {' '.join(tokens(long))} " in phrases
+        )
+        self._phrases = phrases
         # Words we must never "correct": the guide's own and ordinary English words
         # (the embedding model's word-piece vocabulary is a free English word list).
         self.known = self.vocab | frozenset(w.lower() for w in known_words)
@@ -95,13 +106,63 @@ class Lexicon:
                 for variant in _deletions(word, _max_distance(word)):
                     self._deletes.setdefault(variant, set()).add(word)
 
+    def _inflects(self, word: str, words: frozenset[str]) -> bool:
+        for suffix in _ENDINGS:
+            if not word.endswith(suffix) or len(word) - len(suffix) < 3:
+                continue
+            base = word[: len(word) - len(suffix)]
+            # "caching" <- "cache", "running" <- "run"
+            if base in words or base + "e" in words or (base[-1] == base[-2] and base[:-1] in words):
+                return True
+        return False
+
+    def inflects_known(self, word: str) -> bool:
+        """A known word plus an English ending: a real word, not a typo to repair.
+
+        The word-piece list holds "pool" but not "pooling", which repair would turn into
+        the guide's "looking".
+        >>> Lexicon([], ["pool", "cache", "run"]).inflects_known("pooling")
+        True
+        >>> [Lexicon([], ["pool", "cache", "run"]).inflects_known(w) for w in ("caching", "running", "pooing")]
+        [True, True, False]
+        """
+        return self._inflects(word, self.known)
+
+    def covers(self, word: str) -> bool:
+        """Does the guide itself use this word, an inflection of it, a word it shortens
+        ("enc" -> "encoder"), or a hyphenated compound's parts?
+
+        >>> lex = Lexicon(["RNN self attention, multi-query attention: encode only"])
+        >>> [lex.covers(w) for w in ("self-attention", "rnns", "enc-only", "encoding", "q-learning", "dpo")]
+        [True, True, True, True, False, False]
+        """
+        if word in self.guide_words or word in self.guide_abbreviations:
+            return True
+        if word.endswith("s") and (word[:-1] in self.guide_words or word[:-1] in self.guide_abbreviations):
+            return True  # "rnns", "llms"
+        if word.isalpha() and self._inflects(word, self.guide_words):
+            return True
+        parts = [p for p in word.split("-") if p]
+        if len(parts) > 1:
+            if "".join(parts) in self.guide_words or f" {' '.join(parts)} " in self._phrases:
+                return True
+            # "enc-only" is two covered parts; "q-learning" is not "learning"
+            return all(len(p) >= 2 and self.covers(p) for p in parts)
+        return self._shortens(word)
+
+    def _shortens(self, word: str) -> bool:
+        """A learner's truncation of a guide word ("enc", "arch"), not a word of its own."""
+        if not (3 <= len(word) <= 5 and word.isalpha()) or word in self.known or word in self.abbreviations:
+            return False
+        return any(w.startswith(word) and len(w) >= len(word) + 2 for w in self.guide_words)
+
     def correct_word(self, word: str) -> str:
         """The guide term a misspelt word most likely meant, else the word itself.
 
         >>> Lexicon(["grouped query attention"]).correct_word("atention")
         'attention'
         """
-        if word in self.known or len(word) < 4 or not word.isalpha():
+        if word in self.known or len(word) < 4 or not word.isalpha() or self.inflects_known(word):
             return word
         limit = _max_distance(word)
         candidates: set[str] = set()

@@ -4,7 +4,9 @@ Three signals, each cheap on 100 chunks, fused by a weighted sum of scores:
 - dense similarity of the query to the whole chunk (vectors read from Chroma once and
   scored exhaustively: exact search over 100 vectors is faster than any ANN round-trip),
 - dense similarity of the query to the question title alone (questions match questions),
-- BM25 over title, answer and section, with the guide's abbreviations spelled out.
+- BM25 over title, answer and section, with the guide's abbreviations spelled out,
+- dense similarity to the closest way learners ask each question (assistant/phrasings.py;
+  the title counts as one of them, so a guide without phrasings still has this signal).
 Queries are normalised first (spelling repaired toward the guide's terms, abbreviations
 expanded, described symptoms named as concepts); a query that names a question ("Q38",
 "question 38") routes to it, and an abbreviation only one title carries ("GQA") lifts it.
@@ -20,6 +22,7 @@ import numpy as np
 from assistant.bm25 import BM25
 from assistant.concepts import concepts_for
 from assistant.lexicon import Lexicon
+from assistant.phrasings import best_per_question
 from assistant.store import Chunk
 from assistant.text import content_terms, tokens
 
@@ -34,8 +37,9 @@ class Weights:
     """How much each signal counts: a grid search on the dev set (`python -m eval.tune_retrieval`)."""
 
     dense: float = 1.0
-    dense_title: float = 0.3
+    dense_title: float = 0.0  # the phrasing signal includes the title
     bm25: float = 0.35
+    phrasing: float = 1.0
     history: float = 0.6  # weight of the earlier turns' scores for a follow-up
     title_term: float = 0.1  # bonus when the query names a term only one title has
 
@@ -84,7 +88,16 @@ def _minmax(x: np.ndarray) -> np.ndarray:
 class HybridRetriever:
     """Built once per process from the stored chunks; `search` is the hot path."""
 
-    def __init__(self, chunks: list[Chunk], embed_model, known_words=(), weights=Weights(), expand_concepts=True):
+    def __init__(
+        self,
+        chunks: list[Chunk],
+        embed_model,
+        known_words=(),
+        weights=Weights(),
+        expand_concepts=True,
+        phrasings: tuple[np.ndarray, np.ndarray] | None = None,
+    ):
+        """`phrasings`: (chunk index of each phrasing, its unit vector), or None."""
         if not chunks:
             raise ValueError("no chunks to search")
         self.chunks = chunks
@@ -99,6 +112,7 @@ class HybridRetriever:
         self._title_terms = self._index_title_terms()
         titles = [c.title for c in chunks]
         self._dense_title = np.array(embed_model.get_text_embedding_batch(titles), dtype=np.float32)
+        self._phrasing_owners, self._phrasings = phrasings if phrasings is not None else (None, None)
 
     def _index_title_terms(self) -> dict[str, int]:
         """Abbreviations that exactly one title names, by itself or spelled out."""
@@ -133,25 +147,39 @@ class HybridRetriever:
                 normalised = f"{normalised} ({'; '.join(extra)})"
         vector = self.embed(normalised)
         terms = content_terms(normalised)
+        title = self._dense_title @ vector
         return {
             "dense": self._dense @ vector,
-            "dense_title": self._dense_title @ vector,
+            "dense_title": title,
             "bm25": self._bm25.scores(terms),
+            "phrasing": np.maximum(title, self._closest_phrasings(vector)),
         }
+
+    def _closest_phrasings(self, vector: np.ndarray) -> np.ndarray:
+        if self._phrasings is None:
+            return np.full(len(self.chunks), -1.0, dtype=np.float32)
+        return best_per_question(self._phrasings @ vector, self._phrasing_owners, len(self.chunks))
 
     def embed(self, text: str) -> np.ndarray:
         return np.asarray(self.embed_model.get_query_embedding(text), dtype=np.float32)
 
     def closeness(self, vector: np.ndarray) -> float:
-        """The highest cosine of a unit vector to any chunk or title of the guide."""
-        return float(max((self._dense @ vector).max(), (self._dense_title @ vector).max()))
+        """The highest cosine of a unit vector to any chunk, title or phrasing of the guide."""
+        return float(
+            max((self._dense @ vector).max(), (self._dense_title @ vector).max(), self._closest_phrasings(vector).max())
+        )
 
     def fuse(self, sig: dict[str, np.ndarray]) -> np.ndarray:
         w = self.weights
         # Dense cosines are comparable across queries as they are; BM25 is not, so it
         # is scaled to [0, 1] per query.
-        fused = w.dense * sig["dense"] + w.dense_title * sig["dense_title"] + w.bm25 * _minmax(sig["bm25"])
-        return fused / (w.dense + w.dense_title + w.bm25)
+        fused = (
+            w.dense * sig["dense"]
+            + w.dense_title * sig["dense_title"]
+            + w.bm25 * _minmax(sig["bm25"])
+            + w.phrasing * sig["phrasing"]
+        )
+        return fused / (w.dense + w.dense_title + w.bm25 + w.phrasing)
 
     # -- search ------------------------------------------------------------
     def scores(self, query: str, history: list[str] | tuple[str, ...] = ()) -> np.ndarray:

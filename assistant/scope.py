@@ -4,12 +4,14 @@ A tiny model asked about something the guide lacks will answer anyway, so refusi
 retrieval's job. The evidence, per query:
 - how close the best question is (dense cosine to the chunk and to its title, BM25),
 - how much of the query's vocabulary the guide uses at all,
+- a terse query naming something the guide names in a few of its questions only,
 - the names it uses that the guide never does, found in no English word list ("ROCm",
   "SynthID", "GPT-5"): a query about a named thing the guide never names is likely
   about something else. The word list is the embedding model's word-piece vocabulary,
   so no download; a word one typo from a listed word is a typo, not a name.
-- the contrast: closeness to the guide minus closeness to the nearest question of the
-  off-topic bank (assistant/background.py). Closeness to the guide alone cannot tell a
+- the contrast: closeness to the guide (its chunks, titles and learner phrasings,
+  assistant/phrasings.py) minus closeness to the nearest question of the off-topic bank
+  (assistant/background.py). Closeness to the guide alone cannot tell a
   neighbouring topic ("fine-tune Whisper") from an oddly worded in-scope question; which
   side the query is nearer to can, and it carries the most weight.
 A logistic model combines the evidence; its weights come from `python -m eval.tune_scope`,
@@ -29,16 +31,16 @@ from assistant.retrieval import Hit, HybridRetriever, looks_like_followup, named
 from assistant.sanitize import sanitize_markdown
 from assistant.text import STOPWORDS, edit_distance, stem, tokens
 
-FEATURES = ("dense", "title", "bm25", "coverage", "unlisted", "contrast")
+FEATURES = ("dense", "title", "bm25", "coverage", "unlisted", "contrast", "named")
 
 
 @dataclass(frozen=True)
 class ScopeModel:
     """Logistic weights over FEATURES; in scope when the probability >= threshold."""
 
-    weights: tuple[float, ...] = (3.129, -0.496, 1.930, 2.008, -1.007, 8.887)
-    bias: float = -2.421
-    threshold: float = 0.418
+    weights: tuple[float, ...] = (3.543, 0.76, 0.721, 3.484, -1.071, 8.666, 1.246)
+    bias: float = -3.415
+    threshold: float = 0.588
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ class ScopeGate:
         self.background = background
         self.model = model
         self.english = english_words
-        self._guide_stems = {stem(w) for w in retriever.lexicon.vocab}
+        self._guide_stems = {stem(w) for w in retriever.lexicon.guide_words}
         self._by_shape: dict[tuple[str, int], list[str]] = {}
         for w in self.english:
             self._by_shape.setdefault((w[0], len(w)), []).append(w)
@@ -111,20 +113,29 @@ class ScopeGate:
         return False
 
     def foreign_words(self, query: str) -> tuple[list[str], list[str]]:
-        """Topic words of the query, and those the guide never uses.
+        """Topic words of the query as typed (misspellings repaired), and those the guide
+        never uses.
 
-        Possessives and contractions count by their stem ("google's" -> "google").
+        Abbreviations count as covered only when the guide uses or spells them out, and
+        a hyphenated name as a whole ("q-learning" is not "learning"). Possessives and
+        contractions count by their stem ("google's" -> "google").
         """
+        lex = self.retriever.lexicon
         words = []
-        for w in tokens(self.retriever.lexicon.normalise(query) or query):
+        skip: set[str] = set()
+        for w in tokens(query):
             w = w.split("'")[0]
+            if w in skip:
+                skip.discard(w)
+                continue
             if w in STOPWORDS or len(w) < 2 or w.isdigit():
                 continue
             if "-" in w and w.replace("-", "").isalpha():
-                continue  # its parts follow as tokens of their own
+                skip.update(p for p in w.split("-") if p)  # its parts follow as tokens
+            elif w.isalpha() and w not in lex.abbreviations:
+                w = lex.correct_word(w)
             words.append(w)
-        vocab = self.retriever.lexicon.vocab
-        foreign = [w for w in words if w not in vocab and stem(w) not in self._guide_stems]
+        foreign = [w for w in words if not lex.covers(w) and stem(w) not in self._guide_stems]
         return words, foreign
 
     def _unlisted(self, word: str) -> bool:
@@ -139,6 +150,8 @@ class ScopeGate:
         sig = self.retriever.signals(query)
         words, foreign = self.foreign_words(query)
         unlisted = [w for w in foreign if self._unlisted(w)]
+        lex = self.retriever.lexicon
+        named = [w for w in words if w not in foreign and w not in self.english and 0 < lex.doc_freq.get(w, 0) <= 3]
         bm25 = float(sig["bm25"].max())
         # The query as typed: the spelling repairs and concept names that help retrieval
         # pull every query toward the guide, which is the wrong bias for this comparison.
@@ -151,6 +164,10 @@ class ScopeGate:
             "unlisted": float(len(unlisted)),
             # Nearer to the guide (> 0) or to a question it does not answer (< 0)?
             "contrast": self.retriever.closeness(vector) - float((self.background @ vector).max()),
+            # A terse lookup of a name the guide itself uses ("PagedAttention", "SwiGLU
+            # GELU") asks what the guide says about it, even when the bank holds deeper
+            # questions on the same name.
+            "named": float(len(words) <= 3 and bool(named)),
         }
 
     def probability(self, feats: dict[str, float]) -> float:

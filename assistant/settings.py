@@ -9,13 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_GUIDE = PROJECT_ROOT / "data" / "genai_interview_questions.md"
 DEFAULT_INDEX_DIR = PROJECT_ROOT / ".index"
 DEFAULT_SCOPE_BANK = PROJECT_ROOT / "data" / "off_topic_questions.txt"
+DEFAULT_PHRASINGS = PROJECT_ROOT / "data" / "guide_phrasings.md"
 
 
 class Settings(BaseSettings):
@@ -25,6 +26,9 @@ class Settings(BaseSettings):
     index_dir: Path = Field(DEFAULT_INDEX_DIR, description="Where the embedded Chroma index lives.")
     scope_bank: Path = Field(
         DEFAULT_SCOPE_BANK, description="Questions the guide does not answer, one per line: what refusals compare with."
+    )
+    phrasings: Path | None = Field(
+        DEFAULT_PHRASINGS, description="How learners ask each of the guide's questions; empty = none."
     )
     collection: str = Field("guide", description="Chroma collection name.")
     chroma_url: str | None = Field(
@@ -50,6 +54,22 @@ class Settings(BaseSettings):
     profile: str = Field("default", description="Learner profile: its study progress is one SQLite file.")
     progress_dir: Path | None = Field(None, description="Where progress files live; unset = 'progress/' beside the index.")
     answer_sources: int = Field(3, ge=1, le=20, description="Most retrieved questions put into the prompt.")
+
+    @field_validator("phrasings", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def vector_cache(self) -> Path:
+        """Where embedded banks (off-topic questions, phrasings) are cached: beside the
+        index on disk; in the user's cache with a Chroma server, which owns no local folder."""
+        if not self.chroma_url:
+            return self.index_dir
+        import os
+
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        return base / "study-assistant" / "vectors"
 
     @property
     def progress_path(self) -> Path:

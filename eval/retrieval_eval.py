@@ -12,7 +12,13 @@ from pathlib import Path
 from eval.metrics import mean, retrieval_scores
 from eval.records import DATASETS_DIR, Record, load
 
-DEFAULT_FILES = ("retrieval_dev.jsonl", "retrieval_holdout.jsonl", "retrieval_blind.jsonl", "conversations.jsonl")
+DEFAULT_FILES = (
+    "retrieval_dev.jsonl",
+    "retrieval_holdout.jsonl",
+    "retrieval_blind.jsonl",
+    "retrieval_fresh.jsonl",
+    "conversations.jsonl",
+)
 METRICS = ("hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10")
 
 

@@ -12,7 +12,12 @@ from dataclasses import replace
 from eval.records import load
 from eval.retrieval_eval import DATASETS_DIR, evaluate, summarise
 
-GRID = {"dense_title": (0.0, 0.3, 0.6), "bm25": (0.2, 0.35, 0.5), "title_term": (0.0, 0.1)}
+GRID = {
+    "dense_title": (0.0, 0.3, 0.6),
+    "bm25": (0.2, 0.35, 0.5),
+    "title_term": (0.0, 0.1),
+    "phrasing": (0.0, 0.3, 0.6, 1.0),
+}
 
 
 def main() -> int:
@@ -29,11 +34,15 @@ def main() -> int:
         d = summarise(evaluate(retriever, dev))["all"]
         results.append(((d["hit@1"], d["mrr@10"]), retriever.weights))
     results.sort(key=lambda r: r[0], reverse=True)
-    print("| dense_title | bm25 | title_term | dev hit@1 | dev MRR@10 | holdout hit@1 |\n|---|---|---|---|---|---|")
+    print("| dense_title | bm25 | title_term | phrasing | dev hit@1 | dev MRR@10 | holdout hit@1 |")
+    print("|---|---|---|---|---|---|---|")
     for (hit1, mrr), weights in results[:5]:
         retriever.weights = weights
         h = summarise(evaluate(retriever, holdout))["all"]
-        print(f"| {weights.dense_title} | {weights.bm25} | {weights.title_term} | {hit1:.3f} | {mrr:.3f} | {h['hit@1']:.3f} |")
+        print(
+            f"| {weights.dense_title} | {weights.bm25} | {weights.title_term} | {weights.phrasing} "
+            f"| {hit1:.3f} | {mrr:.3f} | {h['hit@1']:.3f} |"
+        )
 
     # Ablation: the symptom-to-concept table was written after reading dev failures, so
     # show what it does to dev and holdout with the shipped weights.

@@ -12,14 +12,16 @@ import numpy as np
 
 from eval.records import DATASETS_DIR, load
 
-# Never used for fitting. The "blind" sets were written by someone who never saw the
-# off-topic bank, so they also measure how far the bank's reach generalises.
+# Never used for fitting. The "blind" and "fresh" sets were written by someone who never
+# saw the off-topic bank or the learner phrasings, so they also measure how far those reach.
 HOLDOUTS = (
     "retrieval_holdout.jsonl",
     "conversations.jsonl",
     "retrieval_blind.jsonl",
+    "retrieval_fresh.jsonl",
     "out_of_scope_holdout.jsonl",
     "out_of_scope_blind.jsonl",
+    "out_of_scope_fresh.jsonl",
 )
 TARGET_FALSE_REFUSAL = 0.04  # under the 0.05 goal, with a margin for unseen questions
 

@@ -53,9 +53,13 @@ def test_ingest_and_search_through_chroma_server(chroma_server, tmp_path):
     assert json.loads(first.stdout)["added"] == 100
     again = run_study(["ingest", "--json"], local, STUDY_CHROMA_URL=chroma_server)
     assert json.loads(again.stdout)["unchanged"] == 100
-    found = run_study(["search", "--json", "explain GQA vs MQA"], local, STUDY_CHROMA_URL=chroma_server)
+    cache = tmp_path / "user-cache"
+    found = run_study(
+        ["search", "--json", "explain GQA vs MQA"], local, STUDY_CHROMA_URL=chroma_server, XDG_CACHE_HOME=str(cache)
+    )
     assert json.loads(found.stdout)["results"][0]["id"] == "Q38"
-    assert not local.exists()  # server mode writes nothing locally
+    assert not local.exists()  # server mode writes no index folder locally
+    assert list((cache / "study-assistant" / "vectors").glob("phrasings-*.npy"))  # only the user's cache
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path):

@@ -31,21 +31,29 @@ def refusal_rate(gate, retriever, name, style=None):
     "name, style, floor",
     [
         ("out_of_scope.jsonl", "general", 0.95),
-        ("out_of_scope.jsonl", "near_miss", 0.7),
-        ("out_of_scope.jsonl", None, 0.85),
+        ("out_of_scope.jsonl", "near_miss", 0.9),
+        ("out_of_scope.jsonl", None, 0.95),
         ("out_of_scope_holdout.jsonl", None, 0.9),
-        ("out_of_scope_blind.jsonl", None, 0.88),
+        ("out_of_scope_blind.jsonl", None, 0.95),
+        ("out_of_scope_fresh.jsonl", None, 0.93),
     ],
 )
 def test_out_of_scope_sets_are_refused(gate, retriever, name, style, floor):
-    """Floors sit just under the measured rates (README); the issue's goal is 0.95.
-    Questions on neighbouring topics ("Q-learning", "pooling in a CNN") are the misses."""
+    """Floors sit at or just under the measured rates (README); the issue's goal is 0.95.
+    Deep details next to the guide's topics ("tune HNSW's efSearch") are the misses."""
     rate, n = refusal_rate(gate, retriever, name, style)
     assert n >= 20 and rate >= floor, (name, style, rate)
 
 
 @pytest.mark.parametrize(
-    "name", ["retrieval_dev.jsonl", "retrieval_holdout.jsonl", "retrieval_blind.jsonl", "conversations.jsonl"]
+    "name",
+    [
+        "retrieval_dev.jsonl",
+        "retrieval_holdout.jsonl",
+        "retrieval_blind.jsonl",
+        "retrieval_fresh.jsonl",
+        "conversations.jsonl",
+    ],
 )
 def test_in_scope_questions_are_rarely_refused(gate, retriever, name):
     rate, n = refusal_rate(gate, retriever, name)

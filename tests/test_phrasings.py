@@ -1,0 +1,68 @@
+"""Learner phrasings: they lift the question they belong to, and a file written for
+another guide is refused with the fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.errors import StudyError
+from assistant.index import open_retriever
+from assistant.phrasings import parse_phrasings, read_phrasings
+from assistant.settings import DEFAULT_PHRASINGS, Settings
+
+ODD = "zebra crossing on a rainy tuesday"  # no guide question is about this
+
+
+def test_a_phrasing_lifts_its_question(shipped_index, retriever, tmp_path):
+    without = open_retriever(Settings(index_dir=shipped_index, phrasings=""))
+    assert without.search(ODD, 1)[0].chunk.id != "Q38"
+    title = retriever.chunks[retriever.by_number[38]].title
+    phrasings = tmp_path / "phrasings.md"
+    phrasings.write_text(f"## Q38. {title}\n{ODD}\n", encoding="utf-8")
+    lifted = open_retriever(Settings(index_dir=shipped_index, phrasings=phrasings))
+    assert lifted.search(ODD, 1)[0].chunk.id == "Q38"
+    # Its vectors were cached beside the index, keyed by content.
+    assert list(shipped_index.glob("phrasings-*.npy"))
+
+
+def test_shipped_phrasings_match_the_shipped_guide(retriever):
+    titles = {c.number: c.title for c in retriever.chunks}
+    phrasings = read_phrasings(DEFAULT_PHRASINGS, titles)
+    assert set(phrasings.numbers) == set(titles) and len(phrasings.texts) >= 4 * len(titles)
+    assert retriever.search("gqa vs mqa memory?", 1)[0].chunk.id == "Q38"
+
+
+def test_empty_setting_turns_phrasings_off(monkeypatch, shipped_index):
+    monkeypatch.setenv("STUDY_PHRASINGS", "")
+    settings = Settings(index_dir=shipped_index)
+    assert settings.phrasings is None
+    assert open_retriever(settings).search("explain GQA vs MQA", 1)[0].chunk.id == "Q38"
+
+
+TITLES = {1: "What is Generative AI?", 2: "What is RAG?"}
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("## Q1. What is a Kubernetes pod?\nk8s pods", "written for another guide"),
+        ("## Q7. What is Generative AI?\ngenai", "does not have"),
+        ("genai?\n## Q1. What is Generative AI?\n", "before any"),
+        ("# only a comment\n## Q1. What is Generative AI?\n", "no phrasings"),
+    ],
+)
+def test_phrasings_that_do_not_fit_the_guide_are_refused(text, problem):
+    with pytest.raises(StudyError) as err:
+        parse_phrasings(text, TITLES, "p.md")
+    assert problem in str(err.value) and "STUDY_PHRASINGS" in err.value.fix
+
+
+def test_unreadable_phrasings_file_is_a_clear_error(tmp_path):
+    with pytest.raises(StudyError) as err:
+        read_phrasings(tmp_path / "missing.md", TITLES)
+    assert "cannot read" in str(err.value) and "STUDY_PHRASINGS" in err.value.fix
+
+
+def test_titles_compare_without_case_or_spacing():
+    got = parse_phrasings("##   Q2.  what is  RAG?\nretrieval aug gen", TITLES)
+    assert got.numbers == (2,) and got.texts == ("retrieval aug gen",)
