@@ -38,9 +38,9 @@ FEATURES = ("dense", "title", "bm25", "coverage", "unlisted", "contrast", "named
 class ScopeModel:
     """Logistic weights over FEATURES; in scope when the probability >= threshold."""
 
-    weights: tuple[float, ...] = (3.543, 0.76, 0.721, 3.484, -1.071, 8.666, 1.246)
-    bias: float = -3.415
-    threshold: float = 0.588
+    weights: tuple[float, ...] = (3.379, 1.141, 1.791, 2.903, -1.018, 8.668, 1.254)
+    bias: float = -3.862
+    threshold: float = 0.594
 
 
 @dataclass(frozen=True)
@@ -175,13 +175,19 @@ class ScopeGate:
         z = m.bias + sum(w * feats[name] for w, name in zip(m.weights, FEATURES))
         return 1.0 / (1.0 + math.exp(-z))
 
-    def judge(self, query: str, history: Sequence[str], hits: Sequence[Hit], nearest: int = 3) -> Verdict:
+    def by_number(self, query: str, hits: Sequence[Hit] = (), nearest: int = 3) -> Verdict | None:
+        """A query that names questions ("Q38", "question 101") is decided by the numbers
+        alone; None for any other query."""
         numbers = named_questions(query)
         bad = [n for n in numbers if n not in self.retriever.by_number]
         if bad:
             return Verdict(False, "no_such_question", list(hits[:nearest]), 0.0, missing_number=bad[0])
-        if numbers:
-            return Verdict(True, "covered", list(hits), 1.0)
+        return Verdict(True, "covered", list(hits), 1.0) if numbers else None
+
+    def judge(self, query: str, history: Sequence[str], hits: Sequence[Hit], nearest: int = 3) -> Verdict:
+        verdict = self.by_number(query, hits, nearest)
+        if verdict is not None:
+            return verdict
         p = self.probability(self.features(scope_probe(query, history)))
         if p >= self.model.threshold:
             return Verdict(True, "covered", list(hits), p)
