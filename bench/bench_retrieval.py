@@ -64,7 +64,12 @@ def main() -> int:
 
         t = time.perf_counter()
         retriever = open_retriever(settings)
-        rows.append(("open retriever, first in process (imports, model, chunks, BM25)", f"{(time.perf_counter() - t) * 1000:.0f} ms"))
+        first = (time.perf_counter() - t) * 1000
+        rows.append(("open retriever, first in process, phrasings not cached yet (embeds 500)", f"{first:.0f} ms"))
+        t = time.perf_counter()
+        retriever = open_retriever(settings)
+        again = (time.perf_counter() - t) * 1000
+        rows.append(("open retriever again (model loaded, phrasings cached)", f"{again:.0f} ms"))
         queries = [r.query for name in ("retrieval_dev.jsonl", "retrieval_holdout.jsonl") for r in load(DATASETS_DIR / name)]
         for q in queries[:20]:
             retriever.search(q, 5)  # warm-up

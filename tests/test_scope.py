@@ -75,3 +75,18 @@ def test_cli_refuses_without_inventing(shipped_index):
     assert obj["answer"].startswith('The guide does not cover "what is the capital of australia".')
     assert "canberra" not in obj["answer"].lower()
     assert all(s["id"] in obj["answer"] for s in obj["sources"])  # nearest questions are suggested
+
+
+@pytest.mark.parametrize(
+    "query, foreign",
+    [
+        # "pooling" is "pool" + "ing", not a typo of the guide's "looking"; the glossary
+        # knows "CNN" but the guide never uses it.
+        ("what does a pooling layer do in a CNN", {"pooling", "cnn"}),
+        ("what is q-learning in reinforcement learning", {"q-learning"}),  # not just "learning"
+        ("what is DPO and how is its loss derived", {"dpo"}),
+        ("explain GQA vs MQA and self-attention", set()),
+    ],
+)
+def test_coverage_counts_the_words_as_typed(gate, query, foreign):
+    assert set(gate.foreign_words(query)[1]) == foreign
