@@ -28,7 +28,7 @@ def read_bank(path: Path) -> list[str]:
     ['recipe for banana bread', 'who won the 2022 world cup']
     """
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise StudyError(
             f"cannot read the scope bank {path} ({exc.__class__.__name__})",
@@ -43,16 +43,27 @@ def read_bank(path: Path) -> list[str]:
     return questions
 
 
+def cache_path(model_name: str, questions: list[str], cache_dir: Path, kind: str = "scope-bank") -> Path:
+    """Where a bank's vectors are cached: keyed by model and content, so an edit is a new entry."""
+    key = hashlib.sha256("\n".join([model_name, *questions]).encode("utf-8")).hexdigest()[:16]
+    return Path(cache_dir) / f"{kind}-{key}.npy"
+
+
 def bank_vectors(
-    embed_model, model_name: str, questions: list[str], cache_dir: Path, kind: str = "scope-bank"
+    embed_model,
+    model_name: str,
+    questions: list[str],
+    cache_dir: Path,
+    kind: str = "scope-bank",
+    dim: int | None = None,
 ) -> np.ndarray:
     """Unit vectors of a bank of questions, cached by model and content so a cold start
-    skips the embedding (about 3 ms a question on 2 cores)."""
-    key = hashlib.sha256("\n".join([model_name, *questions]).encode("utf-8")).hexdigest()[:16]
-    cache = Path(cache_dir) / f"{kind}-{key}.npy"
+    skips the embedding (about 5 ms a question on 2 cores). `dim`, when known, guards
+    against a cache written by another model folder under the same name."""
+    cache = cache_path(model_name, questions, cache_dir, kind)
     try:
         vectors = np.load(cache)
-        if vectors.shape[0] == len(questions):
+        if vectors.ndim == 2 and vectors.shape[0] == len(questions) and dim in (None, vectors.shape[1]):
             return vectors
     except (OSError, ValueError):
         pass

@@ -51,7 +51,9 @@ def _phrasings(settings: Settings, chunks, embed_model):
 
     phrasings = read_phrasings(settings.phrasings, {c.number: c.title for c in chunks})
     by_number = {c.number: i for i, c in enumerate(chunks)}
-    vectors = bank_vectors(embed_model, settings.embed_model, list(phrasings.texts), settings.vector_cache, "phrasings")
+    texts = list(phrasings.texts)
+    dim = len(chunks[0].embedding)
+    vectors = bank_vectors(embed_model, settings.embed_model, texts, settings.vector_cache, "phrasings", dim=dim)
     return owners_of(phrasings, by_number), vectors
 
 
@@ -61,8 +63,33 @@ def open_scope(settings: Settings, retriever: HybridRetriever):
     from assistant.scope import ScopeGate
 
     questions = read_bank(settings.scope_bank)
-    vectors = bank_vectors(retriever.embed_model, settings.embed_model, questions, settings.vector_cache)
+    dim = len(retriever.chunks[0].embedding)
+    vectors = bank_vectors(retriever.embed_model, settings.embed_model, questions, settings.vector_cache, dim=dim)
     return ScopeGate(retriever, vectors, known_words(settings.embed_model))
+
+
+def warm_vectors(settings: Settings, titles: dict[int, str], announce=None) -> list[str]:
+    """Embed the bank and the phrasings now if their cached vectors are missing, so the
+    first question after an ingest does not pay for it (about 8 s on 2 cores). Returns
+    what was embedded; the model loads only then, so an unchanged re-ingest stays fast."""
+    from assistant.background import bank_vectors, cache_path, read_bank
+    from assistant.phrasings import read_phrasings
+
+    banks = [("scope-bank", read_bank(settings.scope_bank))]
+    if settings.phrasings is not None:
+        banks.append(("phrasings", list(read_phrasings(settings.phrasings, titles).texts)))
+    missing = [
+        (kind, texts)
+        for kind, texts in banks
+        if not cache_path(settings.embed_model, texts, settings.vector_cache, kind).exists()
+    ]
+    if missing:
+        if announce:
+            announce(f"Embedding {' and '.join(kind for kind, _ in missing)} once for answering")
+        embed_model = load_embed_model(settings.embed_model)
+        for kind, texts in missing:
+            bank_vectors(embed_model, settings.embed_model, texts, settings.vector_cache, kind)
+    return [kind for kind, _ in missing]
 
 
 def open_assistant(settings: Settings, llm=None, retriever: HybridRetriever | None = None):

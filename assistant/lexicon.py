@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from assistant.glossary import ABBREVIATIONS
-from assistant.text import STOPWORDS, edit_distance, tokens
+from assistant.text import STOPWORDS, edit_distance, stem, tokens
 
 _ACR_THEN_LONG = re.compile(r"\b([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*)\s*\(([A-Za-z][^()]{3,60})\)")
 _LONG_THEN_ACR = re.compile(r"([A-Za-z][A-Za-z\- ]{3,80}?)\s*\(([A-Z][A-Za-z]*[A-Z][a-z]?)\)")
@@ -106,40 +106,46 @@ class Lexicon:
                 for variant in _deletions(word, _max_distance(word)):
                     self._deletes.setdefault(variant, set()).add(word)
 
-    def _inflects(self, word: str, words: frozenset[str]) -> bool:
+    def _base(self, word: str, words: frozenset[str]) -> str:
+        """The word of `words` that `word` inflects ("caching" -> "cache"), or ""."""
         for suffix in _ENDINGS:
             if not word.endswith(suffix) or len(word) - len(suffix) < 3:
                 continue
             base = word[: len(word) - len(suffix)]
-            # "caching" <- "cache", "running" <- "run"
-            if base in words or base + "e" in words or (base[-1] == base[-2] and base[:-1] in words):
-                return True
-        return False
+            if suffix == "es" and not base.endswith(("s", "x", "z", "ch", "sh")):
+                continue  # "transformes" is no plural
+            doubled = base[-1] == base[-2] and base[-1] not in "aeiou"
+            for cand in (base, base + "e", base[:-1] if doubled else ""):
+                if cand and cand in words:
+                    return cand
+        return ""
+
+    def _inflects(self, word: str, words: frozenset[str]) -> bool:
+        return bool(self._base(word, words))
 
     def inflects_known(self, word: str) -> bool:
-        """A known word plus an English ending: a real word, not a typo to repair.
+        """A known word plus an English ending ("pool" + "ing", "castle" + "ing").
 
-        The word-piece list holds "pool" but not "pooling", which repair would turn into
-        the guide's "looking".
-        >>> Lexicon([], ["pool", "cache", "run"]).inflects_known("pooling")
-        True
-        >>> [Lexicon([], ["pool", "cache", "run"]).inflects_known(w) for w in ("caching", "running", "pooing")]
-        [True, True, False]
+        >>> [Lexicon([], ["pool", "cache", "run"]).inflects_known(w) for w in ("pooling", "caching", "running")]
+        [True, True, True]
         """
         return self._inflects(word, self.known)
 
     def covers(self, word: str) -> bool:
-        """Does the guide itself use this word, an inflection of it, a word it shortens
-        ("enc" -> "encoder"), or a hyphenated compound's parts?
+        """Does the guide itself use this word, its plural or singular, an inflection of
+        it, a word it shortens ("enc" -> "encoder"), or a hyphenated compound's parts?
 
-        >>> lex = Lexicon(["RNN self attention, multi-query attention: encode only"])
-        >>> [lex.covers(w) for w in ("self-attention", "rnns", "enc-only", "encoding", "q-learning", "dpo")]
-        [True, True, True, True, False, False]
+        >>> lex = Lexicon(["RNN self attention, multi-query attention: encode only. VAEs"])
+        >>> [lex.covers(w) for w in ("self-attention", "rnns", "vae", "enc-only", "encoding", "q-learning", "dpo")]
+        [True, True, True, True, True, False, False]
         """
         if word in self.guide_words or word in self.guide_abbreviations:
             return True
-        if word.endswith("s") and (word[:-1] in self.guide_words or word[:-1] in self.guide_abbreviations):
+        singular = word[:-1] if len(word) >= 4 and word.endswith("s") else ""
+        if singular and (singular in self.guide_words or singular in self.guide_abbreviations):
             return True  # "rnns", "llms"
+        if word + "s" in self.guide_words or word + "es" in self.guide_words:
+            return True  # the guide says "VAEs" only
         if word.isalpha() and self._inflects(word, self.guide_words):
             return True
         parts = [p for p in word.split("-") if p]
@@ -151,7 +157,7 @@ class Lexicon:
         return self._shortens(word)
 
     def _shortens(self, word: str) -> bool:
-        """A learner's truncation of a guide word ("enc", "arch"), not a word of its own."""
+        """A learner's truncation of a guide word ("enc", "dec"), not a word of its own."""
         if not (3 <= len(word) <= 5 and word.isalpha()) or word in self.known or word in self.abbreviations:
             return False
         return any(w.startswith(word) and len(w) >= len(word) + 2 for w in self.guide_words)
@@ -162,7 +168,7 @@ class Lexicon:
         >>> Lexicon(["grouped query attention"]).correct_word("atention")
         'attention'
         """
-        if word in self.known or len(word) < 4 or not word.isalpha() or self.inflects_known(word):
+        if word in self.known or len(word) < 4 or not word.isalpha():
             return word
         limit = _max_distance(word)
         candidates: set[str] = set()
@@ -178,6 +184,15 @@ class Lexicon:
             key = (d, cand[0] != word[0], -self.doc_freq.get(cand, 0), cand)
             if best_key is None or key < best_key:
                 best, best_key = cand, key
+        if best_key is not None:
+            # A real word is not a typo: "pooling" ("pool" + "ing") is not "looking", two
+            # edits away, nor "castling" ("castle" + "ing") one edit from "casting". Short
+            # bases are word-piece fragments as often as words, so "traning" ("tran" +
+            # "ing") still becomes "training".
+            # A repair within the word's own family ("embeding" -> "embedding") is kept.
+            base = self._base(word, self.known)
+            if base and stem(best) != stem(word) and (best_key[0] >= 2 or len(base) >= 5):
+                return word
         return best
 
     def normalise(self, query: str) -> str:

@@ -7,7 +7,7 @@ retrieval scores each question by its closest phrasing too (as doc2query does wi
 generated questions), and the scope gate counts them as the guide's side.
 
 The file is Markdown: a heading per question that repeats the guide's own question, then
-one phrasing per line. The headings tie the file to one guide: phrasings written for
+one phrasing per line; lines starting "# " are comments. The headings tie the file to one guide: phrasings written for
 another guide are refused instead of silently lifting the wrong questions.
 """
 
@@ -22,6 +22,7 @@ import numpy as np
 from assistant.errors import StudyError
 
 _HEADING = re.compile(r"^##\s*Q(\d+)\.?\s*(.*)$")
+_COMMENT = re.compile(r"^#(\s|$)")
 FIX = "set STUDY_PHRASINGS to phrasings written for this guide, or to an empty value to go without"
 
 
@@ -29,6 +30,7 @@ FIX = "set STUDY_PHRASINGS to phrasings written for this guide, or to an empty v
 class Phrasings:
     numbers: tuple[int, ...]  # the question each phrasing asks
     texts: tuple[str, ...]
+    stale: tuple[int, ...] = ()  # headings that no longer match the guide: skipped
 
 
 def _same_title(a: str, b: str) -> bool:
@@ -36,42 +38,55 @@ def _same_title(a: str, b: str) -> bool:
 
 
 def parse_phrasings(text: str, titles: dict[int, str], source: str = "phrasings") -> Phrasings:
-    """Phrasings per question; headings must match the guide's questions.
+    """Phrasings per question, for the headings that match the guide's questions.
 
-    >>> parse_phrasings("## Q38. Explain GQA.\\ngqa vs mqa?\\n# a comment\\n", {38: "Explain GQA."})
-    Phrasings(numbers=(38,), texts=('gqa vs mqa?',))
+    A heading whose question the guide no longer has, or words differently, is skipped
+    (an edited guide keeps the rest); a file none of whose headings match was written
+    for another guide and is refused.
+
+    >>> parse_phrasings("## Q38. Explain GQA.\\ngqa vs mqa?\\n# a comment\\n## Q2. Old\\nx\\n", {38: "Explain GQA."})
+    Phrasings(numbers=(38,), texts=('gqa vs mqa?',), stale=(2,))
     """
     numbers: list[int] = []
     texts: list[str] = []
-    current = None
+    stale: list[int] = []
+    current, first_mismatch = None, None
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
-        if not line or (line.startswith("#") and not line.startswith("##")):
+        if not line or _COMMENT.match(line):
             continue
         heading = _HEADING.match(line)
+        if line.startswith("#") and not heading:
+            # "### Q2." or "## Notes" would otherwise become phrasings of the question above
+            raise StudyError(f"{source}:{lineno} is neither a '## Q<n>. <question>' heading nor a '# comment'", FIX)
         if heading:
             current, title = int(heading.group(1)), heading.group(2)
-            if current not in titles:
-                raise StudyError(f"{source}:{lineno} names Q{current}, which the indexed guide does not have", FIX)
-            if not _same_title(title, titles[current]):
-                raise StudyError(
-                    f"{source}:{lineno} was written for another guide: Q{current} is "
-                    f"{title!r} there but {titles[current]!r} in the index",
-                    FIX,
-                )
+            if current not in titles or not _same_title(title, titles[current]):
+                stale.append(current)
+                first_mismatch = first_mismatch or (current, title)
+                current = 0  # skip its phrasings
             continue
         if current is None:
             raise StudyError(f"{source}:{lineno} has a phrasing before any '## Q<n>. <question>' heading", FIX)
-        numbers.append(current)
-        texts.append(" ".join(line.split()))
+        if current:
+            numbers.append(current)
+            texts.append(" ".join(line.split()))
+    if not texts and first_mismatch:
+        n, title = first_mismatch
+        theirs = repr(titles[n]) if n in titles else "missing"
+        raise StudyError(
+            f"{source} was written for another guide: none of its headings match the guide's "
+            f"questions (Q{n} is {title!r} there, {theirs} in the guide)",
+            FIX,
+        )
     if not texts:
         raise StudyError(f"{source} has no phrasings", FIX)
-    return Phrasings(tuple(numbers), tuple(texts))
+    return Phrasings(tuple(numbers), tuple(texts), tuple(stale))
 
 
 def read_phrasings(path: Path, titles: dict[int, str]) -> Phrasings:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a BOM from Notepad is not text
     except (OSError, UnicodeDecodeError) as exc:
         raise StudyError(f"cannot read the phrasings file {path} ({exc.__class__.__name__})", FIX) from None
     return parse_phrasings(text, titles, str(path))

@@ -1,6 +1,7 @@
 """Hybrid retrieval over one chunk per question.
 
-Three signals, each cheap on 100 chunks, fused by a weighted sum of scores:
+Four signals, each cheap on 100 chunks, fused by a weighted sum of scores (the title's
+own weight is 0 while phrasings exist, since the phrasing signal includes the title):
 - dense similarity of the query to the whole chunk (vectors read from Chroma once and
   scored exhaustively: exact search over 100 vectors is faster than any ANN round-trip),
 - dense similarity of the query to the question title alone (questions match questions),

@@ -22,6 +22,8 @@ per set are in the README.
 from __future__ import annotations
 
 import math
+import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,9 +40,9 @@ FEATURES = ("dense", "title", "bm25", "coverage", "unlisted", "contrast", "named
 class ScopeModel:
     """Logistic weights over FEATURES; in scope when the probability >= threshold."""
 
-    weights: tuple[float, ...] = (3.379, 1.141, 1.791, 2.903, -1.018, 8.668, 1.254)
-    bias: float = -3.862
-    threshold: float = 0.594
+    weights: tuple[float, ...] = (3.283, 1.136, 1.737, 3.011, -1.030, 8.678, 1.241)
+    bias: float = -3.864
+    threshold: float = 0.587
 
 
 @dataclass(frozen=True)
@@ -122,11 +124,13 @@ class ScopeGate:
         """
         lex = self.retriever.lexicon
         words = []
-        skip: set[str] = set()
-        for w in tokens(query):
+        skip: Counter[str] = Counter()
+        # "naïve" is "naive", not the fragments "na" and "ve"
+        ascii_query = unicodedata.normalize("NFKD", query).encode("ascii", "ignore").decode("ascii")
+        for w in tokens(ascii_query):
             w = w.split("'")[0]
-            if w in skip:
-                skip.discard(w)
+            if skip[w]:
+                skip[w] -= 1
                 continue
             if w in STOPWORDS or len(w) < 2 or w.isdigit():
                 continue

@@ -68,7 +68,8 @@ class Settings(BaseSettings):
             return self.index_dir
         import os
 
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        xdg = Path(os.environ.get("XDG_CACHE_HOME", "").strip())
+        base = xdg if xdg.is_absolute() else Path.home() / ".cache"  # relative: ignored, as XDG says
         return base / "study-assistant" / "vectors"
 
     @property

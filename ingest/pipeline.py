@@ -1,7 +1,7 @@
 """Ingestion as a list of steps, safe to re-run.
 
-read -> repair -> parse -> diff against the index by content hash -> embed only what
-changed -> upsert changed chunks, delete removed ones. Every step that can refuse bad
+read -> repair -> parse -> check the learner phrasings fit -> diff against the index by
+content hash -> embed only what changed -> upsert changed chunks, delete removed ones. Every step that can refuse bad
 input runs before the first write, so a failed ingest leaves the old index answering.
 """
 
@@ -12,6 +12,7 @@ from pathlib import Path
 
 from assistant.embeddings import load_embed_model
 from assistant.errors import StudyError
+from assistant.phrasings import read_phrasings
 from assistant.settings import Settings
 from assistant.store import GuideStore
 from ingest.parser import Question, parse_guide
@@ -26,6 +27,8 @@ class IngestReport:
     unchanged: int = 0
     deleted: int = 0
     embedded_ids: list[str] = field(default_factory=list)
+    titles: dict[int, str] = field(default_factory=dict)
+    stale_phrasings: tuple[int, ...] = ()  # phrasings whose heading no longer matches
 
     def as_dict(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in ("chunks", "added", "updated", "unchanged", "deleted")}
@@ -107,6 +110,10 @@ def ingest(
     guide = Path(guide or settings.guide_path)
     # 1-2. read and repair, 3. parse: all validation happens before any write.
     questions = parse_guide(read_guide(guide), source=f"guide {guide}")
+    titles = {q.number: q.title for q in questions}
+    # The learner phrasings must fit this guide: a file written for another one is
+    # refused now, before any write, rather than at the first question.
+    phrasings = read_phrasings(settings.phrasings, titles) if settings.phrasings else None
     store = store or GuideStore(settings)
     if store.exists() and not rebuild:
         stored_name, _ = store.embed_info()
@@ -155,4 +162,6 @@ def ingest(
         unchanged=len(plan.unchanged),
         deleted=len(plan.to_delete),
         embedded_ids=[q.id for q in changed],
+        titles=titles,
+        stale_phrasings=phrasings.stale if phrasings else (),
     )

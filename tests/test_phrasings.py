@@ -46,7 +46,7 @@ TITLES = {1: "What is Generative AI?", 2: "What is RAG?"}
     "text, problem",
     [
         ("## Q1. What is a Kubernetes pod?\nk8s pods", "written for another guide"),
-        ("## Q7. What is Generative AI?\ngenai", "does not have"),
+        ("## Q7. What is Generative AI?\ngenai", "written for another guide"),
         ("genai?\n## Q1. What is Generative AI?\n", "before any"),
         ("# only a comment\n## Q1. What is Generative AI?\n", "no phrasings"),
     ],
@@ -55,6 +55,39 @@ def test_phrasings_that_do_not_fit_the_guide_are_refused(text, problem):
     with pytest.raises(StudyError) as err:
         parse_phrasings(text, TITLES, "p.md")
     assert problem in str(err.value) and "STUDY_PHRASINGS" in err.value.fix
+
+
+def test_an_edited_guide_keeps_the_phrasings_that_still_match():
+    """A question reworded or removed since the phrasings were written loses only its own."""
+    text = "## Q1. What is Generative AI?\ngenai?\n## Q2. What was RAG?\nrag?\n## Q9. Gone\nx\n"
+    got = parse_phrasings(text, TITLES)
+    assert (got.numbers, got.texts, got.stale) == ((1,), ("genai?",), (2, 9))
+
+
+def test_ingest_refuses_phrasings_of_another_guide_before_writing(index_copy, tmp_path):
+    from tests.conftest import run_study
+
+    other = tmp_path / "other.md"
+    other.write_text("## Q1. What is a Kubernetes pod?\nk8s pods\n", encoding="utf-8")
+    def state():
+        return sorted((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in index_copy.rglob("*") if f.is_file())
+
+    before = state()
+    result = run_study(["ingest", "--rebuild"], index_copy, STUDY_PHRASINGS=str(other))
+    assert result.returncode == 2 and "written for another guide" in result.stderr and "STUDY_PHRASINGS" in result.stderr
+    assert state() == before  # refused before anything was written
+    found = run_study(["search", "--json", "explain GQA vs MQA"], index_copy)
+    assert found.returncode == 0 and '"Q38"' in found.stdout
+
+
+def test_ingest_embeds_the_bank_and_phrasings_for_the_first_question(tmp_path):
+    """After `study ingest`, answering finds both caches and embeds nothing."""
+    from tests.conftest import run_study
+
+    index = tmp_path / "index"
+    result = run_study(["ingest", "--json"], index)
+    assert result.returncode == 0, result.stderr
+    assert len(list(index.glob("phrasings-*.npy"))) == 1 and len(list(index.glob("scope-bank-*.npy"))) == 1
 
 
 def test_unreadable_phrasings_file_is_a_clear_error(tmp_path):

@@ -33,7 +33,7 @@ def refusal_rate(gate, retriever, name, style=None):
         ("out_of_scope.jsonl", "general", 0.95),
         ("out_of_scope.jsonl", "near_miss", 0.9),
         ("out_of_scope.jsonl", None, 0.95),
-        ("out_of_scope_holdout.jsonl", None, 0.9),
+        ("out_of_scope_holdout.jsonl", None, 0.88),
         ("out_of_scope_blind.jsonl", None, 0.95),
         ("out_of_scope_fresh.jsonl", None, 0.93),
     ],
@@ -85,8 +85,14 @@ def test_cli_refuses_without_inventing(shipped_index):
         ("what does a pooling layer do in a CNN", {"pooling", "cnn"}),
         ("what is q-learning in reinforcement learning", {"q-learning"}),  # not just "learning"
         ("what is DPO and how is its loss derived", {"dpo"}),
+        ("how does a VAE work", set()),  # the guide says only "VAEs"
         ("explain GQA vs MQA and self-attention", set()),
     ],
 )
 def test_coverage_counts_the_words_as_typed(gate, query, foreign):
     assert set(gate.foreign_words(query)[1]) == foreign
+
+
+def test_a_compound_counts_once_even_when_its_parts_repeat(gate):
+    words, foreign = gate.foreign_words("end-to-end sequence-to-sequence beam search")
+    assert words == ["end-to-end", "sequence-to-sequence", "beam", "search"] and foreign == ["beam"]
