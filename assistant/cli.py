@@ -21,8 +21,8 @@ def cmd_ingest(args, settings: Settings) -> int:
     from ingest.pipeline import ingest
 
     report = ingest(settings, args.guide, rebuild=args.rebuild, progress=True)
-    if report.stale_phrasings:
-        listed = ", ".join(f"Q{n}" for n in report.stale_phrasings[:8])
+    if report.phrasings and report.phrasings.stale:
+        listed = ", ".join(f"Q{n}" for n in report.phrasings.stale[:8])
         print(
             f"note: phrasings for {listed} no longer match the guide's questions and are ignored: "
             f"update their headings in {settings.phrasings}",
@@ -31,7 +31,7 @@ def cmd_ingest(args, settings: Settings) -> int:
     try:
         from assistant.index import warm_vectors
 
-        warm_vectors(settings, report.titles, announce=lambda text: print(text, file=sys.stderr))
+        warm_vectors(settings, report.phrasings, announce=lambda text: print(text, file=sys.stderr))
     except StudyError as exc:  # the index is written; answering will report the same problem
         print(f"warning: {exc}", file=sys.stderr)
     if args.json:

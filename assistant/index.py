@@ -68,16 +68,16 @@ def open_scope(settings: Settings, retriever: HybridRetriever):
     return ScopeGate(retriever, vectors, known_words(settings.embed_model))
 
 
-def warm_vectors(settings: Settings, titles: dict[int, str], announce=None) -> list[str]:
-    """Embed the bank and the phrasings now if their cached vectors are missing, so the
-    first question after an ingest does not pay for it (about 8 s on 2 cores). Returns
-    what was embedded; the model loads only then, so an unchanged re-ingest stays fast."""
+def warm_vectors(settings: Settings, phrasings=None, announce=None) -> list[str]:
+    """Embed the bank and the `phrasings` (as ingest checked them) now if their cached
+    vectors are missing, so the first question after an ingest does not pay for it
+    (about 8 s on 2 cores). Returns what was embedded; the model loads only then, so an
+    unchanged re-ingest stays fast."""
     from assistant.background import bank_vectors, cache_path, read_bank
-    from assistant.phrasings import read_phrasings
 
     banks = [("scope-bank", read_bank(settings.scope_bank))]
-    if settings.phrasings is not None:
-        banks.append(("phrasings", list(read_phrasings(settings.phrasings, titles).texts)))
+    if phrasings is not None:
+        banks.append(("phrasings", list(phrasings.texts)))
     missing = [
         (kind, texts)
         for kind, texts in banks

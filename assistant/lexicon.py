@@ -107,7 +107,11 @@ class Lexicon:
                     self._deletes.setdefault(variant, set()).add(word)
 
     def _base(self, word: str, words: frozenset[str]) -> str:
-        """The word of `words` that `word` inflects ("caching" -> "cache"), or ""."""
+        """The word of `words` that `word` inflects, or "".
+
+        >>> [Lexicon([])._base(w, frozenset(["pool", "cache", "run"])) for w in ("pooling", "caching", "running")]
+        ['pool', 'cache', 'run']
+        """
         for suffix in _ENDINGS:
             if not word.endswith(suffix) or len(word) - len(suffix) < 3:
                 continue
@@ -119,17 +123,6 @@ class Lexicon:
                 if cand and cand in words:
                     return cand
         return ""
-
-    def _inflects(self, word: str, words: frozenset[str]) -> bool:
-        return bool(self._base(word, words))
-
-    def inflects_known(self, word: str) -> bool:
-        """A known word plus an English ending ("pool" + "ing", "castle" + "ing").
-
-        >>> [Lexicon([], ["pool", "cache", "run"]).inflects_known(w) for w in ("pooling", "caching", "running")]
-        [True, True, True]
-        """
-        return self._inflects(word, self.known)
 
     def covers(self, word: str) -> bool:
         """Does the guide itself use this word, its plural or singular, an inflection of
@@ -146,7 +139,7 @@ class Lexicon:
             return True  # "rnns", "llms"
         if word + "s" in self.guide_words or word + "es" in self.guide_words:
             return True  # the guide says "VAEs" only
-        if word.isalpha() and self._inflects(word, self.guide_words):
+        if word.isalpha() and self._base(word, self.guide_words):
             return True
         parts = [p for p in word.split("-") if p]
         if len(parts) > 1:

@@ -70,12 +70,13 @@ def by_model(gate, records):
 
 def refused_with(gate, records, w, b, t):
     """(record, refused, probability) for every record, rule-decided ones included."""
-    modelled, _ = by_model(gate, records)
-    p = dict(zip(map(id, modelled), probabilities(feature_rows(gate, modelled), w, b))) if modelled else {}
+    verdicts = [gate.by_number(rec.query) for rec in records]
+    modelled = [rec for rec, v in zip(records, verdicts) if v is None]
+    p = iter(probabilities(feature_rows(gate, modelled), w, b) if modelled else ())
     out = []
-    for rec in records:
-        verdict = gate.by_number(rec.query)
-        out.append((rec, not verdict.in_scope, 1.0 * verdict.in_scope) if verdict else (rec, p[id(rec)] < t, p[id(rec)]))
+    for rec, verdict in zip(records, verdicts):
+        pi = float(verdict.in_scope) if verdict else next(p)
+        out.append((rec, not verdict.in_scope if verdict else pi < t, pi))
     return out
 
 

@@ -1,8 +1,9 @@
 """Ingestion as a list of steps, safe to re-run.
 
 read -> repair -> parse -> check the learner phrasings fit -> diff against the index by
-content hash -> embed only what changed -> upsert changed chunks, delete removed ones. Every step that can refuse bad
-input runs before the first write, so a failed ingest leaves the old index answering.
+content hash -> embed only what changed -> upsert changed chunks, delete removed ones.
+Every step that can refuse bad input runs before the first write, so a failed ingest
+leaves the old index answering.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from assistant.embeddings import load_embed_model
 from assistant.errors import StudyError
-from assistant.phrasings import read_phrasings
+from assistant.phrasings import Phrasings, read_phrasings
 from assistant.settings import Settings
 from assistant.store import GuideStore
 from ingest.parser import Question, parse_guide
@@ -27,8 +28,7 @@ class IngestReport:
     unchanged: int = 0
     deleted: int = 0
     embedded_ids: list[str] = field(default_factory=list)
-    titles: dict[int, str] = field(default_factory=dict)
-    stale_phrasings: tuple[int, ...] = ()  # phrasings whose heading no longer matches
+    phrasings: Phrasings | None = None  # as checked against this guide, for warming their cache
 
     def as_dict(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in ("chunks", "added", "updated", "unchanged", "deleted")}
@@ -110,9 +110,9 @@ def ingest(
     guide = Path(guide or settings.guide_path)
     # 1-2. read and repair, 3. parse: all validation happens before any write.
     questions = parse_guide(read_guide(guide), source=f"guide {guide}")
-    titles = {q.number: q.title for q in questions}
     # The learner phrasings must fit this guide: a file written for another one is
     # refused now, before any write, rather than at the first question.
+    titles = {q.number: q.title for q in questions}
     phrasings = read_phrasings(settings.phrasings, titles) if settings.phrasings else None
     store = store or GuideStore(settings)
     if store.exists() and not rebuild:
@@ -162,6 +162,5 @@ def ingest(
         unchanged=len(plan.unchanged),
         deleted=len(plan.to_delete),
         embedded_ids=[q.id for q in changed],
-        titles=titles,
-        stale_phrasings=phrasings.stale if phrasings else (),
+        phrasings=phrasings,
     )
