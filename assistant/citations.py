@@ -1,23 +1,24 @@
 """Citations checked in code, not hoped for.
 
-The model's answer is split into sentences. Each sentence's [Qn] markers are kept only
-if question n was retrieved and actually supports the sentence (embedding similarity to
-the source's own sentences, or a close paraphrase by shared terms); a supported sentence
-without a valid marker is cited to the source that supports it best; a sentence no
-source supports is flagged. An answer that ends up citing nothing is cited to its
-best-supported source.
+A model's answer is split into sentences. Each sentence's [Qn] markers are kept only if
+question n was retrieved and actually supports the sentence (embedding similarity to the
+source's own sentences, or a close paraphrase by shared terms); a supported sentence
+without a valid marker is cited to the source that supports it best. Support is only
+resemblance, so a supported sentence must also pass `statements.check_statement`
+(nothing swapped, no unstated number, no flipped negation, no unnamed thing). A sentence
+that fails any check, or talks about the prompt (`leaks`), is never shown.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from assistant.retrieval import Hit
 from assistant.store import Chunk
+from assistant.statements import check_statement
 from assistant.text import content_terms, stem
 
 # Only Q-numbered markers count: "(1)" and "[3]" are the text's own numbering.
@@ -73,14 +74,6 @@ def _stems(text: str) -> set[str]:
     return {stem(t) for t in content_terms(text)}
 
 
-@dataclass(frozen=True)
-class Verified:
-    text: str
-    citations: list[int]
-    unsupported_sentences: list[str]
-    model_refused: bool = False
-
-
 class SupportChecker:
     """Scores how well a source supports a sentence; source sentences are embedded once."""
 
@@ -123,56 +116,87 @@ def _checkable(sentence: str) -> bool:
     return len(content_terms(sentence)) >= 3
 
 
-def verify(answer: str, sources: Sequence[Hit], checker: SupportChecker) -> Verified:
-    """Rewrite `answer`'s citations to those the sources support; flag the rest.
+class SentenceGate:
+    """Shows a model's sentence only once it is finished, says something about the topic,
+    is supported by a retrieved question, and contradicts nothing in that question.
 
-    Only `sources` (what was retrieved and shown to the model) can be cited.
+    Feed it the whole answer so far; it returns the pieces that may be shown now, each
+    with its citation. What it holds back is kept in `removed` with the reason.
     """
-    chunks = [h.chunk for h in sources]
-    by_number = {c.number: j for j, c in enumerate(chunks)}
-    sentences = split_sentences(answer)
-    plain = [strip_markers(s) for s in sentences]
-    cited = [[n for n in parse_citations(s) if n in by_number] for s in sentences]
-    if sentences and plain[0].startswith(REFUSAL):
-        return Verified(plain[0], [], [], model_refused=True)
-    checkable = [i for i, p in enumerate(plain) if _checkable(p)]
-    support = checker.scores([plain[i] for i in checkable], chunks)
 
-    final_cites: list[list[int]] = [[] for _ in sentences]
-    unsupported: list[str] = []
-    for row, i in enumerate(checkable):
-        scores = support[row]
-        keep = [n for n in cited[i] if checker.supported(scores[by_number[n]])]
-        if not keep and chunks:
-            best = int(np.argmax(scores))
-            if checker.supported(scores[best]):
-                keep = [chunks[best].number]
+    def __init__(self, sources: Sequence[Hit], checker: SupportChecker, leaks, question: str = ""):
+        self.question = question
+        self.chunks = [h.chunk for h in sources]
+        self.index = {c.number: j for j, c in enumerate(self.chunks)}
+        self.checker = checker
+        self.leaks = leaks
+        self.accepted: list[str] = []
+        self.citations: list[int] = []
+        self.unsupported: list[str] = []
+        self.removed: list[dict] = []
+        self.model_refused = False
+        self._decided = 0
+
+    def feed(self, text: str) -> list[str]:
+        """Pieces to show now: the finished sentences of `text` not yet decided."""
+        return self._decide(split_sentences(text)[:-1])  # the last one may still grow
+
+    def finish(self, text: str) -> list[str]:
+        return self._decide(split_sentences(text))
+
+    def says_something(self) -> bool:
+        """False when what was shown is empty or near-empty (fewer than four topic terms)."""
+        return sum(len(content_terms(s)) for s in self.accepted) >= 4
+
+    def _decide(self, sentences: list[str]) -> list[str]:
+        out = []
+        for sentence in sentences[self._decided :]:
+            self._decided += 1
+            piece = self._check(sentence)
+            if piece:
+                sep = "" if not self.accepted else ("\n" if _LIST_ITEM.match(piece) else " ")
+                self.accepted.append(piece)
+                out.append(sep + piece)
+        return out
+
+    def _remove(self, sentence: str, reason: str) -> None:
+        self.removed.append({"sentence": sentence, "reason": reason})
+
+    def _check(self, sentence: str) -> str | None:
+        plain = strip_markers(sentence)
+        if not content_terms(plain):
+            return None  # "Sure!", a stray marker: nothing to show or report
+        if plain.startswith(REFUSAL) and not self.accepted and self._decided == 1:
+            self.model_refused = True
+            return None
+        if reason := self.leaks.reason(plain) or ("refuses mid-answer" if REFUSAL in plain else None):
+            self._remove(plain, reason)
+            return None
+        if not _checkable(plain) or not self.chunks:
+            self._remove(plain, "too short to check against the guide")
+            return None
+        scores = self.checker.scores([plain], self.chunks)[0]
+        cited = [n for n in parse_citations(sentence) if n in self.index]
+        keep = [n for n in cited if self.checker.supported(scores[self.index[n]])]
         if not keep:
-            unsupported.append(plain[i])
-            keep = cited[i]  # what the model pointed at, so the learner can check it there
-        final_cites[i] = keep
-    for i in set(range(len(plain))) - set(checkable):
-        final_cites[i] = cited[i]  # too short to check: keep the model's (valid) citations
+            best = int(np.argmax(scores))
+            keep = [self.chunks[best].number] if self.checker.supported(scores[best]) else []
+        if not keep:
+            self.unsupported.append(plain)
+            self._remove(plain, "no retrieved question supports it")
+            return None
+        if any(_same(plain, strip_markers(a)) for a in self.accepted):
+            return None  # tiny models loop: a sentence already shown is not shown twice
+        problems = check_statement(plain, [self.chunks[self.index[n]] for n in keep], self.question)
+        if problems:
+            self._remove(plain, "; ".join(str(p) for p in problems))
+            return None
+        self.citations += [n for n in keep if n not in self.citations]
+        return _with_markers(plain, keep)
 
-    citations: list[int] = []
-    for cites in final_cites:
-        citations += [n for n in cites if n not in citations]
-    if not citations and chunks and any(plain):
-        # Nothing cited: attach the source that supports the answer best overall.
-        best = int(np.argmax(support.max(axis=0))) if len(checkable) else 0
-        citations = [chunks[best].number]
-        if sentences:
-            final_cites[-1] = citations
-    text = ""
-    kept = [(s, c) for s, c in zip(plain, final_cites) if s]
-    for i, (sentence, cites) in enumerate(kept):
-        # Keep list items on their own lines; prose sentences flow.
-        sep = "\n" if _LIST_ITEM.match(sentence) else " "
-        following = kept[i + 1] if i + 1 < len(kept) else None
-        # A run of sentences from the same source is cited once, at its end.
-        same_run = following is not None and following[1] == cites and not _LIST_ITEM.match(following[0])
-        text = f"{text}{sep if text else ''}{_with_markers(sentence, [] if same_run else cites)}"
-    return Verified(text, citations, unsupported)
+
+def _same(a: str, b: str) -> bool:
+    return content_terms(a) == content_terms(b)
 
 
 def _with_markers(sentence: str, numbers: list[int]) -> str:

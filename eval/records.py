@@ -1,6 +1,8 @@
 """Load evaluation datasets: JSONL, one record per line.
 
 {"query": "...", "reference_ids": ["Q38"], "history": [], "kind": "in_scope", "style": "typo"}
+
+Fact probes (kind "fact_probe") also carry "must_include" and "must_not" (eval/probes.py).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 from assistant.errors import StudyError
 
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
-KINDS = ("in_scope", "out_of_scope", "conversation", "adversarial")
+KINDS = ("in_scope", "out_of_scope", "conversation", "adversarial", "fact_probe")
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ def load(path: Path) -> list[Record]:
                 kind=kind,
                 style=obj.get("style", ""),
                 reference=obj.get("reference"),
+                extra={k: obj[k] for k in ("must_include", "must_not") if k in obj},
             )
         )
     return records

@@ -71,6 +71,9 @@ def write_report(out: Path, rows: list[dict], summary: dict, datasets: list[str]
     if "answers" in summary:
         lines += ["", "## Answers", "", "| metric | value |", "|---|---|"]
         lines += [f"| {k} | {_fmt(v)} |" for k, v in summary["answers"].items()]
+    if "fact_probes" in summary:
+        lines += ["", "## Fact probes", "", "| metric | value |", "|---|---|"]
+        lines += [f"| {k} | {_fmt(v)} |" for k, v in summary["fact_probes"].items()]
     if "judge" in summary:
         lines += ["", "## Judge (RAGAS)", "", "| metric | mean | scored | failed |", "|---|---|---|---|"]
         lines += [f"| {k} | {_fmt(v['mean'])} | {v['scored']} | {v['failed']} |" for k, v in summary["judge"].items()]

@@ -17,7 +17,8 @@ from eval.records import Record
 
 RETRIEVAL_METRICS = ("hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10")
 RAGAS_ID_METRICS = ("ragas_id_context_precision", "ragas_id_context_recall")
-IN_SCOPE_KINDS = ("in_scope", "conversation")
+IN_SCOPE_KINDS = ("in_scope", "conversation", "fact_probe")
+PROBE_METRICS = ("correct", "contradiction", "empty", "leak", "fact_coverage")
 
 
 def evaluate_record(rec: Record, retriever, assistant=None, judge=None, top_k: int = 10, context_k: int = 5) -> dict:
@@ -58,6 +59,13 @@ def evaluate_record(rec: Record, retriever, assistant=None, judge=None, top_k: i
     })
     if gold and not answer.refused:
         row.update(citation_scores(cited, gold))
+    if rec.kind == "fact_probe":
+        from eval.probes import score_probe
+
+        row.update(score_probe(answer.answer, answer.refused, rec.extra.get("must_include", []),
+                               rec.extra.get("must_not", [])))
+        row["removed_sentences"] = answer.removed_sentences
+        row["mode"] = answer.mode
     if judge is not None and not answer.refused and answer.answer:
         contexts = [h.chunk.text for h in answer.sources]
         row.update(judge.score(rec.query, answer.answer, contexts))
@@ -104,6 +112,9 @@ def summarise(rows: list[dict]) -> dict:
         first = [r["first_token_ms"] for r in answered if r.get("first_token_ms")]
         totals = [r["total_ms"] for r in answered if not r["refused"] and r.get("total_ms")]
         out["latency_ms"].update({"first_token_p50": _pct(first, 0.5), "total_p50": _pct(totals, 0.5)})
+    probed = [r for r in answered if "correct" in r]
+    if probed:
+        out["fact_probes"] = {"n": len(probed), **{m: mean([r[m] for r in probed]) for m in PROBE_METRICS}}
     judged = [r for r in answered if "faithfulness" in r]
     if judged:
         out["judge"] = {}
