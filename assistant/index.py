@@ -106,6 +106,7 @@ def open_assistant(settings: Settings, llm=None, retriever: HybridRetriever | No
         max_sources=settings.answer_sources,
         answer_tokens=settings.answer_tokens,
         scope=open_scope(settings, retriever),
+        mode=settings.resolved_answer_mode,
     )
 
 

@@ -7,10 +7,10 @@ Every field can be set from the environment with the `STUDY_` prefix, e.g.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_GUIDE = PROJECT_ROOT / "data" / "genai_interview_questions.md"
@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     )
     top_k: int = Field(5, ge=1, le=100, description="How many questions retrieval returns.")
     llm_backend: Literal["embedded", "ollama", "openai"] = Field("embedded", description="Answering backend.")
+    answer_mode: Literal["auto", "grounded", "hybrid", "generative"] = Field(
+        "auto",
+        description="Who writes answers: the guide's own lines (grounded), those plus one checked model sentence "
+        "(hybrid), or the model with every sentence checked (generative); auto = grounded on the embedded "
+        "model, generative on servers.",
+    )
     llm_model: str | None = Field(None, description="Model name or GGUF path for the backend; unset = its default.")
     ollama_host: str = Field("http://127.0.0.1:11434", description="Ollama server for the ollama backend.")
     openai_base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible server base URL.")
@@ -53,12 +59,54 @@ class Settings(BaseSettings):
     answer_tokens: int = Field(256, ge=16, le=4096, description="Most tokens an answer may take.")
     profile: str = Field("default", description="Learner profile: its study progress is one SQLite file.")
     progress_dir: Path | None = Field(None, description="Where progress files live; unset = 'progress/' beside the index.")
+    desired_retention: float = Field(
+        0.9, ge=0.7, le=0.99, description="Study mode: the share of reviews FSRS schedules you to still get right."
+    )
     answer_sources: int = Field(3, ge=1, le=20, description="Most retrieved questions put into the prompt.")
+    # The browser UI: what a visitor may choose, and who may visit. Hosts, URLs, keys and
+    # model files stay here, on the server; the sidebar only picks among these names.
+    ui_models: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Backends/models the browser may pick, comma-separated `backend[:model]` (e.g. "
+        "embedded:gemma3-270m,ollama:llama3.2:3b); unset = the configured one and the bundled models.",
+    )
+    ui_password: SecretStr | None = Field(
+        None, description="Password the browser UI asks for; required to serve beyond loopback."
+    )
+    ui_insecure_no_auth: bool = Field(
+        False, description="Serve the UI beyond loopback without a password (only behind an authenticating proxy)."
+    )
 
     @field_validator("phrasings", mode="before")
     @classmethod
     def _empty_is_none(cls, value):
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("ui_models", mode="before")
+    @classmethod
+    def _backend_list(cls, value):
+        if isinstance(value, str):
+            value = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in value:
+            if entry.split(":", 1)[0] not in ("embedded", "ollama", "openai"):
+                raise ValueError(f"{entry!r} must start with embedded, ollama or openai (backend[:model])")
+        return value
+
+    @field_validator("ui_password", mode="before")
+    @classmethod
+    def _empty_password_is_none(cls, value):
+        return None if isinstance(value, str) and not value else value
+
+    @property
+    def resolved_answer_mode(self) -> str:
+        """`answer_mode` with auto decided: tiny embedded models corrupt facts (README "Answering").
+
+        >>> Settings(llm_backend="ollama").resolved_answer_mode, Settings().resolved_answer_mode
+        ('generative', 'grounded')
+        """
+        if self.answer_mode != "auto":
+            return self.answer_mode
+        return "grounded" if self.llm_backend == "embedded" else "generative"
 
     @property
     def vector_cache(self) -> Path:
