@@ -264,19 +264,56 @@ def _judge(args, settings: Settings, retriever):
 
 # -- study mode -----------------------------------------------------------------
 def cmd_grade(args, settings: Settings) -> int:
-    from assistant.index import open_coach
+    from assistant.practice.coach import open_coach
     from assistant.practice.grading import check_answer
 
     check_answer(args.answer)  # before loading anything
     coach = open_coach(settings)
     grade, card = coach.grade(args.question, args.answer, save=not args.no_save)
-    if args.json:
-        _print_json(grade.as_dict())
-    else:
-        _print_grade(grade, card)
-        if args.coach:
-            _coach(grade, settings)
+    _show_review(coach, grade, card, grade.feedback, grade.as_dict(), args.json)
+    if args.coach and not args.json:
+        _coach(grade, settings)
     return 0
+
+
+def cmd_explain(args, settings: Settings) -> int:
+    from assistant.practice.coach import open_coach
+    from assistant.practice.grading import check_answer
+
+    if args.text is not None:
+        check_answer(args.text)  # before loading anything
+    coach = open_coach(settings)
+    number = coach.pick(" ".join(args.topic))
+    chunk = coach.grader.chunk(number)
+    text = args.text
+    if text is None:
+        if sys.stdin.isatty():
+            print(f"Q{number}. {chunk.title}\nExplain it as if teaching it; end with Ctrl-D.", file=sys.stderr)
+        text = sys.stdin.read()
+    explanation, card = coach.explain(number, text, save=not args.no_save)
+    if not args.json:
+        print(f"Q{number}. {chunk.title}  ({chunk.section})")
+    _show_review(coach, explanation.grade, card, explanation.feedback, explanation.as_dict(), args.json)
+    return 0
+
+
+def _show_review(coach, grade, card, feedback: str, as_dict: dict, as_json: bool) -> None:
+    """After a grade: the key points missed, the guide's answer, the next review, a follow-up."""
+    follow = coach.follow_up(grade.question, grade.missed)
+    if as_json:
+        follow_up = {"question": follow.number, "title": follow.title} if follow else None
+        _print_json({**as_dict, "review": coach.review_summary(card), "follow_up": follow_up})
+        return
+    print(f"\n{feedback}")
+    print(f"\nThe guide's answer [Q{grade.question}] {grade.title}\n{grade.reference}")
+    if card is not None:
+        import time
+
+        days = (card.due_at - time.time()) / 86400
+        when = f"in {days:.0f} day(s)" if days >= 1 else "again in a few minutes"
+        print(f"\nNext review of Q{grade.question}: {when} (rated {coach.review_summary(card)['rating']}).")
+    if follow is not None:
+        print(f"Follow-up, a related question: Q{follow.number}. {follow.title}")
 
 
 def _coach(grade, settings: Settings) -> None:
@@ -294,23 +331,13 @@ def _coach(grade, settings: Settings) -> None:
     print()
 
 
-def _print_grade(grade, card) -> None:
-    import time
-
-    print(f"\n{grade.feedback}")
-    print(f"\nThe guide's answer [Q{grade.question}] {grade.title}\n{grade.reference}")
-    if card is not None:
-        days = (card.due_at - time.time()) / 86400
-        when = f"in {days:.0f} day(s)" if days >= 1 else "again in a few minutes"
-        print(f"\nNext review of Q{grade.question}: {when}.")
-
-
 def cmd_quiz(args, settings: Settings) -> int:
-    from assistant.index import open_coach
+    from assistant.practice.coach import open_coach
 
     coach = open_coach(settings)
     questions = coach.next(args.section, args.count)
-    print(f"{len(questions)} question(s). Answer in one line; an empty line skips, Ctrl-D stops.")
+    print(f"{len(questions)} question(s), due ones first, then weak sections. "
+          "Answer in one line; an empty line skips, Ctrl-D stops.")
     for number in questions:
         chunk = coach.grader.chunk(number)
         print(f"\nQ{number}. {chunk.title}  ({chunk.section})")
@@ -327,24 +354,35 @@ def cmd_quiz(args, settings: Settings) -> int:
         except StudyError as err:
             print(f"error: {err}", file=sys.stderr)
             continue
-        _print_grade(grade, card)
+        _show_review(coach, grade, card, grade.feedback, {}, False)
         if args.coach:
             _coach(grade, settings)
     return 0
 
 
 def cmd_progress(args, settings: Settings) -> int:
-    from assistant.index import open_coach
+    from assistant.practice.coach import open_coach
 
     mastery = open_coach(settings).mastery()
     if args.json:
         _print_json({"profile": settings.profile, **mastery})
         return 0
     t = mastery["totals"]
-    print(f"Profile {settings.profile}: " + ", ".join(f"{t[s]} {s}" for s in t))
+    print(f"Profile {settings.profile}: " + ", ".join(f"{t[s]} {s}" for s in t)
+          + f" (desired retention {mastery['desired_retention']:.0%})")
     print("\n| section | unseen | learning | due | mastered |\n|---|---|---|---|---|")
     for name, counts in mastery["sections"].items():
         print(f"| {name} | {counts['unseen']} | {counts['learning']} | {counts['due']} | {counts['mastered']} |")
+    return 0
+
+
+def cmd_export(args, settings: Settings) -> int:
+    from assistant.practice.export import export
+
+    written = export(settings, anki_path=args.anki, markdown_path=args.markdown, csv_path=args.csv,
+                     with_progress=args.with_progress, section=args.section)
+    for path, count in written:
+        print(f"wrote {count} questions to {path}")
     return 0
 
 
@@ -424,6 +462,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--count", type=int, default=5, help="how many questions (default: 5)")
     p.add_argument("--coach", action="store_true", help="also have the configured LLM word the feedback")
     p.set_defaults(func=cmd_quiz)
+
+    p = sub.add_parser("explain", help='"explain it back": grade your explanation of a question you choose')
+    p.add_argument("topic", nargs="+", help="the question: its number (38) or a topic (GQA vs MQA)")
+    p.add_argument("--text", help="your explanation (default: read from stdin until Ctrl-D)")
+    p.add_argument("--no-save", action="store_true", help="do not record the grade in your progress")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("export", help="export the guide as flashcards: Anki deck, Markdown or CSV")
+    p.add_argument("--anki", type=Path, metavar="DECK.apkg", help="write an Anki deck (one note per question)")
+    p.add_argument("--markdown", type=Path, metavar="FILE.md", help="write a Markdown study sheet")
+    p.add_argument("--csv", type=Path, metavar="FILE.csv", help="write a CSV table")
+    p.add_argument("--with-progress", action="store_true", help="include your grades and last answers")
+    p.add_argument("--section", help="only questions of this section")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("progress", help="your mastery per section (unseen / learning / due / mastered)")
     p.add_argument("--json", action="store_true", help="per question and per section, as JSON")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import streamlit as st
 
 from assistant.errors import StudyError
 from assistant.sanitize import sanitize_markdown
 from ui.render import card_label, guide_text_markdown
+
+MODES = ("Mock interview", "Explain it back")
 
 
 def _next_question() -> None:
@@ -16,8 +20,24 @@ def _next_question() -> None:
     st.session_state.practice_answer = ""
 
 
+def _answer_follow_up(number: int) -> None:
+    _next_question()
+    st.session_state.practice_q = number
+
+
+def _explain_follow_up(number: int) -> None:
+    st.session_state.explain_q = number
+    st.session_state.explain_result = None
+    st.session_state.explain_text = ""
+
+
 def practice_page(coach, section: str | None, llm=None) -> None:
+    mode = st.radio("Mode", MODES, key="practice_mode", horizontal=True, label_visibility="collapsed")
+    if mode == MODES[1]:
+        explain_page(coach, llm)
+        return
     st.subheader("Practice: mock interview")
+    st.caption("Due questions come first, then unseen questions of your weakest sections.")
     state = st.session_state
     if state.get("practice_q") is None:
         state.practice_q = coach.next(section)[0]
@@ -30,21 +50,73 @@ def practice_page(coach, section: str | None, llm=None) -> None:
     left, right = st.columns(2)
     if left.button("Grade my answer", key="practice_grade_btn", type="primary"):
         try:
-            state.practice_grade, _ = coach.grade(chunk.number, state.get("practice_answer", ""))
+            state.practice_grade, card = coach.grade(chunk.number, state.get("practice_answer", ""))
+            state.practice_review = coach.review_summary(card)
+            state.practice_follow = _follow_number(coach, state.practice_grade)
         except StudyError as err:
             st.error(str(err), icon=":material/error:")
     right.button("Next question", key="practice_next", on_click=_next_question)
     grade = state.get("practice_grade")
     if grade is not None and grade.question == chunk.number:
-        st.metric("Score", f"{grade.score}/100")
-        for point in grade.covered:
-            st.success(guide_text_markdown(point), icon=":material/check:")
-        for point in grade.missed:
-            st.warning(guide_text_markdown(point), icon=":material/close:")
-        with st.expander(f"The guide's answer: {card_label(chunk.number, chunk.title, chunk.section)}"):
-            st.markdown(guide_text_markdown(grade.reference))
+        _show_grade(coach, grade, state.get("practice_review"), [], state.get("practice_follow"),
+                    "Answer this follow-up", _answer_follow_up, "practice")
         if llm is not None and st.button("Coach me", key="practice_coach", icon=":material/record_voice_over:"):
             _coach(llm, grade)
+
+
+def explain_page(coach, llm=None) -> None:
+    """The learner picks any question and explains it; sentences the guide does not back are listed."""
+    st.subheader("Practice: explain it back")
+    state = st.session_state
+    titles = {c.number: c.title for c in coach.retriever.chunks}
+    number = st.selectbox("Question to explain", sorted(titles), key="explain_q",
+                          format_func=lambda n: f"Q{n} · {titles[n]}")
+    st.text_area("Your explanation", key="explain_text", height=200,
+                 placeholder="Explain it as if teaching a colleague: what it is, how it works, why it matters.")
+    if st.button("Grade my explanation", key="explain_grade_btn", type="primary"):
+        try:
+            explanation, card = coach.explain(number, state.get("explain_text", ""))
+            state.explain_result = (explanation, coach.review_summary(card), _follow_number(coach, explanation.grade))
+        except StudyError as err:
+            st.error(str(err), icon=":material/error:")
+    result = state.get("explain_result")
+    if result is not None and result[0].grade.question == number:
+        explanation, review, follow = result
+        _show_grade(coach, explanation.grade, review, explanation.unbacked, follow, "Explain this follow-up",
+                    _explain_follow_up, "explain")
+
+
+def _follow_number(coach, grade) -> int | None:
+    follow = coach.follow_up(grade.question, grade.missed)
+    return None if follow is None else follow.number
+
+
+def _show_grade(coach, grade, review, unbacked, follow, follow_label, on_follow, key) -> None:
+    """Score, what the scheduler made of it, key points covered and missed, the guide's answer, a follow-up."""
+    st.metric("Score", f"{grade.score}/100")
+    if review is not None:
+        st.caption(f"Rated {review['rating']}: next review {_when(review['due_at'])}.")
+    for point in grade.covered:
+        st.success(guide_text_markdown(point), icon=":material/check:")
+    for point in grade.missed:
+        st.warning(guide_text_markdown(point), icon=":material/close:")
+    for sentence in unbacked:
+        st.error(f"Not in the guide's answer, check it: {guide_text_markdown(sentence)}", icon=":material/report:")
+    chunk = coach.grader.chunk(grade.question)
+    with st.expander(f"The guide's answer: {card_label(chunk.number, chunk.title, chunk.section)}"):
+        st.markdown(guide_text_markdown(grade.reference))
+    if follow is not None:
+        related = coach.grader.chunk(follow)
+        st.info(f"Follow-up, a related question: Q{related.number} · {guide_text_markdown(related.title)}",
+                icon=":material/arrow_forward:")
+        st.button(follow_label, key=f"{key}_follow", on_click=on_follow, args=(related.number,))
+
+
+def _when(due_at: float | None) -> str:
+    if due_at is None:
+        return "not scheduled"
+    days = (due_at - datetime.now().timestamp()) / 86400
+    return f"in {days:.0f} day(s)" if days >= 1 else "in a few minutes, this session"
 
 
 def _coach(llm, grade) -> None:
@@ -68,10 +140,25 @@ def mastery_page(coach) -> None:
     cols = st.columns(4)
     for col, name in zip(cols, ("unseen", "learning", "due", "mastered")):
         col.metric(name.capitalize(), t[name])
+    st.caption(
+        f"Scheduled by FSRS at a desired retention of {m['desired_retention']:.0%}. **Due**: FSRS predicts your "
+        f"recall has fallen to {m['desired_retention']:.0%} (or a failed question's 10-minute retry has come). "
+        "**Mastered**: stability of 21 days or more, i.e. still a 90% chance of recalling it three weeks after "
+        "the last review, and not due."
+    )
     rows = [{"section": name, **counts} for name, counts in m["sections"].items()]
     st.bar_chart(rows, x="section", y=["mastered", "learning", "due", "unseen"], horizontal=True, height=360)
     st.dataframe(rows, hide_index=True, key="mastery_sections")
     st.dataframe(
-        [{k: q[k] for k in ("question", "title", "section", "state", "last_score", "reviews")} for q in m["questions"]],
+        [{
+            "question": q["question"], "title": q["title"], "section": q["section"], "state": q["state"],
+            "recall now %": None if q["state"] == "unseen" and not q["reviews"] else round(100 * q["recall"]),
+            "stability (days)": q["stability_days"], "next review": _date(q["due_at"]),
+            "last_score": q["last_score"], "reviews": q["reviews"],
+        } for q in m["questions"]],
         hide_index=True, key="mastery_questions",
     )
+
+
+def _date(due_at: float | None) -> str:
+    return "" if due_at is None else datetime.fromtimestamp(due_at).strftime("%Y-%m-%d %H:%M")

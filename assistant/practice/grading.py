@@ -99,7 +99,8 @@ class Grader:
             )
         return self.retriever.chunks[index]
 
-    def _terms(self, text: str) -> set[str]:
+    def terms(self, text: str) -> set[str]:
+        """Content terms with the guide's abbreviations expanded ("K/V" and "key/value" meet)."""
         lex = self.retriever.lexicon
         return set(content_terms(f"{text} {lex.normalise(text)} {lex.expand_document(text)}"))
 
@@ -121,10 +122,10 @@ class Grader:
         embed = self.retriever.embed_model
         unit_vecs = np.array(embed.get_text_embedding_batch(units + [answer]), dtype=np.float32)
         cosine = point_vecs @ unit_vecs.T  # points x (units + whole answer)
-        answer_terms = self._terms(answer)
+        answer_terms = self.terms(answer)
         covered, missed = [], []
         for i, point in enumerate(points):
-            terms = self._terms(point)
+            terms = self.terms(point)
             term_share = len(terms & answer_terms) / len(terms) if terms else 0.0
             if cosine[i].max() >= self.COVER_COSINE or term_share >= self.COVER_TERMS:
                 covered.append(point)
