@@ -390,13 +390,25 @@ def cmd_export(args, settings: Settings) -> int:
 def cmd_ui(args, settings: Settings) -> int:
     import os
 
+    from ui.access import bind_problem, is_loopback
+
+    password = settings.ui_password.get_secret_value() if settings.ui_password else None
+    insecure = args.insecure_no_auth or settings.ui_insecure_no_auth
+    if problem := bind_problem(args.host, password, insecure):
+        raise problem
     app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(app),
         "--server.address", args.host, "--server.port", str(args.port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
     ]
-    print(f"Study assistant at http://{args.host}:{args.port} (Ctrl-C to stop)", file=sys.stderr)
+    if not is_loopback(args.host):  # visitors see no tracebacks, no "clear cache", no reload on edit
+        cmd += ["--client.showErrorDetails", "type", "--client.toolbarMode", "viewer",
+                "--server.fileWatcherType", "none"]
+    if insecure:
+        os.environ["STUDY_UI_INSECURE_NO_AUTH"] = "1"  # the app checks the bind again
+    guard = "password required" if password else ("no access control" if insecure else "this machine only")
+    print(f"Study assistant at http://{args.host}:{args.port} ({guard}; Ctrl-C to stop)", file=sys.stderr)
     sys.stdout.flush()
     os.execv(sys.executable, cmd)  # the app reads the same STUDY_ settings from the environment
     return 0
@@ -485,6 +497,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ui", help="start the chat in the browser (Streamlit)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     p.add_argument("--port", type=int, default=8501, help="port (default: 8501)")
+    p.add_argument("--insecure-no-auth", action="store_true",
+                   help="serve beyond loopback without STUDY_UI_PASSWORD (only behind a proxy that authenticates)")
     p.set_defaults(func=cmd_ui)
     return parser
 

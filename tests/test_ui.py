@@ -3,20 +3,27 @@ real embedded model (Ollama's absence is real too: a closed loopback port)."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
+
 import pytest
+from streamlit import config
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, call_study
 from tests.fake_ollama import closed_port
+from tests.hostile_server import HostileServer
 
 APP = str(ROOT / "ui" / "app.py")
 
 
 @pytest.fixture
 def app(shipped_index, monkeypatch):
-    for key in [k for k in __import__("os").environ if k.startswith("STUDY_")]:
+    for key in [k for k in os.environ if k.startswith("STUDY_")]:
         monkeypatch.delenv(key)
     monkeypatch.setenv("STUDY_INDEX_DIR", str(shipped_index))
+    saved = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")  # as `study ui` binds by default
 
     def start() -> AppTest:
         at = AppTest.from_file(APP, default_timeout=180)
@@ -24,7 +31,8 @@ def app(shipped_index, monkeypatch):
         assert not at.exception, at.exception
         return at
 
-    return start
+    yield start
+    config.set_option("server.address", saved)
 
 
 def ask(at: AppTest, question: str) -> AppTest:
@@ -61,18 +69,121 @@ def test_out_of_scope_question_is_refused_visibly(app):
     assert "canberra" not in text.lower()
 
 
-def test_ollama_down_is_a_message_not_a_traceback(app):
-    at = app()
-    at.selectbox(key="backend").set_value("ollama").run()
+def test_ollama_down_is_a_message_not_a_traceback(app, monkeypatch):
     port = closed_port()
-    at.text_input(key="ollama_host").set_value(f"http://127.0.0.1:{port}").run()
+    monkeypatch.setenv("STUDY_UI_MODELS", "embedded,ollama:llama3.2:3b")
+    monkeypatch.setenv("STUDY_OLLAMA_HOST", f"http://127.0.0.1:{port}")
+    at = app()
+    assert at.selectbox(key="model_choice").options == ["Embedded · gemma3-270m", "Ollama · llama3.2:3b"]
+    at.selectbox(key="model_choice").set_value(1).run()
     assert any("Ollama is not running" in e.value for e in at.sidebar.error)  # status line
     at = ask(at, "explain GQA vs MQA")
-    errors = [e.value for e in at.error]
-    assert any(f"Ollama is not running at http://127.0.0.1:{port}: start it with `ollama serve`" in e for e in errors)
+    errors = [e.value for e in at.main.error]
+    # The operator's own address stays readable, as code (never a link).
+    assert any(f"Ollama is not running at `http://127.0.0.1:{port}`: start it with `ollama serve`" in e for e in errors)
     assert not at.exception
     assert [t.question for t in at.session_state["turns"]] == ["explain GQA vs MQA"]  # kept for a retry
     assert at.chat_input  # the chat is still there
+
+
+def test_sidebar_offers_only_configured_choices(app, tmp_path, monkeypatch):
+    """Nothing a visitor types can change where a request goes or which file is opened."""
+    monkeypatch.setenv("STUDY_PROGRESS_DIR", str(tmp_path / "progress"))
+    at = app()
+    assert [w.key for w in at.sidebar.text_input] == ["learner"]  # no hosts, URLs or model paths
+    assert at.selectbox(key="model_choice").options == ["Embedded · gemma3-270m", "Embedded · smollm2-135m"]
+    for name in ["../../etc/passwd", "/tmp/evil", "http://evil.example", "a b"]:
+        at.text_input(key="learner").input(name).run()
+        refused = [e.value for e in at.sidebar.error]
+        assert len(refused) == 1 and "is not usable: use letters, digits" in refused[0], refused
+        assert at.session_state["profile"] == "default"  # the last good learner, untouched
+    # Only the default learner's own file was ever opened.
+    assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()] == [
+        "progress/default.sqlite3"]
+
+
+def test_hostile_server_error_text_is_sanitised(app, monkeypatch):
+    with HostileServer() as server:
+        monkeypatch.setenv("STUDY_UI_MODELS", "ollama:llama3.2:3b")
+        monkeypatch.setenv("STUDY_OLLAMA_HOST", server.host)
+        at = ask(app(), "explain GQA vs MQA")
+    shown = [e.value for e in at.error]
+    assert any("model crashed" in e for e in shown)  # the message is there...
+    for text in shown:  # ...without its image, link, HTML or URL
+        assert "evil.example" not in text and "![" not in text and "<img" not in text and "](" not in text
+
+
+def test_password_is_asked_once_per_session(app, monkeypatch):
+    monkeypatch.setenv("STUDY_UI_PASSWORD", "correct horse battery staple")
+    at = app()
+    assert not at.chat_input and not at.sidebar.selectbox  # nothing but the login form
+    at.text_input(key="login_password").input("correct horse battery")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Wrong password: ask whoever runs this server for it."]
+    assert not at.chat_input
+    at.text_input(key="login_password").input("correct horse battery staple")
+    at.button[0].click().run()
+    assert at.session_state["authenticated"] and at.chat_input
+    ask(at, "what is LoRA?")  # the session stays logged in
+    assert len(at.session_state["turns"]) == 1
+    assert not app().chat_input  # a new session asks again
+
+
+def test_open_bind_without_a_password_is_refused(app):
+    config.set_option("server.address", "0.0.0.0")  # restored by the fixture
+    at = app()
+    assert not at.chat_input and not at.sidebar.selectbox
+    assert "set STUDY_UI_PASSWORD" in at.error[0].value and "--insecure-no-auth" in at.error[0].value
+
+
+def test_cli_refuses_an_open_bind_without_a_secret(shipped_index, monkeypatch):
+    def no_exec(*args):  # a bug must not replace the test process with a server
+        raise AssertionError(f"study ui started a server: {args}")
+
+    monkeypatch.setattr(os, "execv", no_exec)
+    result = call_study(["ui", "--host", "0.0.0.0"], shipped_index)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: serving the UI on 0.0.0.0 would let anyone who can reach it in: set STUDY_UI_PASSWORD "
+        "(12+ characters), or pass --insecure-no-auth behind a proxy that authenticates"
+    ]
+
+
+def test_two_learners_grades_land_in_two_files(app, tmp_path, monkeypatch):
+    monkeypatch.setenv("STUDY_PROGRESS_DIR", str(tmp_path))
+    sessions = {"ana": app(), "ben": app()}
+    for name, at in sessions.items():
+        at.text_input(key="learner").input(name).run()
+        assert f"New learner {name}" in at.sidebar.info[0].value
+        at.radio(key="view").set_value("Practice").run()
+        at.text_area(key="practice_answer").input(f"{name} does not know this one.").run()
+        at.button(key="practice_grade_btn").click().run()
+        assert not at.exception, at.exception
+    for name in sessions:
+        with sqlite3.connect(tmp_path / f"{name}.sqlite3") as db:
+            assert db.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 1
+    assert sorted(p.name for p in tmp_path.glob("*.sqlite3")) == ["ana.sqlite3", "ben.sqlite3"]
+
+
+def test_bad_chat_input_gets_one_line_each_and_loses_nothing(app):
+    at = app()
+    long = "why " * 500 + "x"  # 2,001 characters
+    ask(at, long)
+    assert [e.value for e in at.error] == [
+        "the question is 2,001 characters long (the limit is 2,000): ask the question itself, without pasted "
+        "documents (your text is back in the box)"
+    ]
+    assert at.chat_input[0].proto.value == long and at.session_state["turns"] == []  # in the box, not asked
+    ask(at, "what is\x1b[2J LoRA? <img src=x onerror=alert(1)> ![x](http://evil.example/a.png)")
+    notes = [i.value for i in at.info]
+    assert notes == ["Removed invisible control characters from your question.",
+                     "Your question contains HTML, a link or an image: it is shown as plain text and only its "
+                     "words are searched."]
+    turn = at.session_state["turns"][-1]
+    assert turn.question.startswith("what is LoRA? <img") and turn.answer.citations  # answered, as typed
+    ask(at, turn.question)  # sent again at once: a double submit
+    assert [i.value for i in at.info] == ["You sent the same question twice: it is answered once."]
+    assert len(at.session_state["turns"]) == 1
 
 
 def test_sessions_do_not_share_history(app):

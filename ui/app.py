@@ -1,65 +1,125 @@
 """The study assistant in the browser. Run with `study ui` (or `streamlit run ui/app.py`).
 
-Thin by design: settings come from the environment, are adjusted in the sidebar, and
-everything else is a call into `assistant`.
+Thin by design: settings come from the server's environment; the sidebar only chooses
+among what the operator configured; everything else is a call into `assistant`. Each
+browser session is one learner: its own chat, its own profile, its own progress file.
 """
 
 from __future__ import annotations
 
+import time
+from contextlib import closing
+
 import streamlit as st
 
-from assistant.answer import Answer, Chat
+from assistant.answer import Answer, Chat, Turn, check_question
 from assistant.errors import StudyError
+from assistant.llm.gate import waiting_shown_by
+from assistant.sanitize import sanitize_markdown
 from assistant.settings import Settings, load_settings
+from ui.access import bind_problem, password_ok
+from ui.choices import model_choices
 from ui.practice import mastery_page, practice_page
-from ui.render import answer_markdown, card_label, guide_text_markdown
+from ui.render import answer_markdown, busy_text, card_label, error_markdown, guide_text_markdown, input_notes
 from ui.resources import assistant_for, backend_problem, coach_for, llm_for, retriever_for
 
-BACKENDS = {"embedded": "Embedded (llama.cpp)", "ollama": "Ollama", "openai": "OpenAI-compatible server"}
+STOPPED = "stopped before the end"  # Answer.error of a turn the learner interrupted
+REPEAT_WINDOW = 3.0  # seconds: the same question sent again this soon is a double submit
 
 
+def show_error(text: str, settings: Settings | None, where=st) -> None:
+    """Any error text (ours, a backend's, a server's) rendered safely, in one block."""
+    keep = () if settings is None else tuple(a for a in (settings.ollama_host, settings.openai_base_url) if "@" not in a)
+    where.error(error_markdown(text, keep), icon=":material/error:")
+
+
+# -- who may come in --------------------------------------------------------------
+def admitted(settings: Settings) -> bool:
+    """False when this session must not see the app (yet): a non-loopback bind without a
+    password or an explicit opt-out is refused; with a password, the session logs in once."""
+    password = settings.ui_password.get_secret_value() if settings.ui_password else None
+    problem = bind_problem(st.get_option("server.address"), password, settings.ui_insecure_no_auth)
+    if problem is not None:
+        show_error(str(problem), None)
+        return False
+    if password is None or st.session_state.get("authenticated"):
+        return True
+    with st.form("login"):
+        given = st.text_input("Password", type="password", key="login_password")
+        entered = st.form_submit_button("Enter", type="primary")
+    if entered:
+        if password_ok(given, password):
+            st.session_state.authenticated = True  # this browser session only
+            st.rerun()
+        time.sleep(1)  # each wrong guess costs a second
+        st.error("Wrong password: ask whoever runs this server for it.", icon=":material/lock:")
+    return False
+
+
+# -- sidebar ------------------------------------------------------------------------
 def sidebar(base: Settings, retriever) -> tuple[Settings, str]:
-    """Backend, model, top-k, section, view; returns the settings for this run and the view."""
+    """View, model (from the configured list), top-k, section, learner; the settings for this run."""
     sb = st.sidebar
     view = sb.radio("View", ["Chat", "Practice", "Mastery", "Browse the guide"], key="view", horizontal=True)
-    backend = sb.selectbox("Backend", list(BACKENDS), format_func=BACKENDS.get, key="backend",
-                           index=list(BACKENDS).index(base.llm_backend))
-    model = sb.text_input("Model", value=base.llm_model or "", key="model",
-                          help="Embedded: smollm2-135m, gemma3-270m or a .gguf path. Ollama: e.g. llama3.2:3b.")
-    update = {"llm_backend": backend, "llm_model": model.strip() or None}
-    if backend == "ollama":
-        update["ollama_host"] = sb.text_input("Ollama host", value=base.ollama_host, key="ollama_host")
-    elif backend == "openai":
-        update["openai_base_url"] = sb.text_input("Server base URL", value=base.openai_base_url, key="openai_url")
-    update["top_k"] = sb.slider("Questions to retrieve (top-k)", 1, max(10, base.top_k), base.top_k, key="top_k")
+    choices = model_choices(base)
+    index = sb.selectbox("Model", range(len(choices)), format_func=lambda i: choices[i].label, key="model_choice")
+    choice = choices[index if index is not None and 0 <= index < len(choices) else 0]
+    top_k = sb.slider("Questions to retrieve (top-k)", 1, max(10, base.top_k), base.top_k, key="top_k")
     sections = ["All sections", *retriever.sections]
     section = sb.selectbox("Section", sections, key="section")
+    st.session_state.section_filter = None if section == sections[0] else section
+    profile = learner(base)
     if sb.button("New chat", key="new_chat", icon=":material/add_comment:"):
         st.session_state.turns = []
-    st.session_state.section_filter = None if section == sections[0] else section
+    update = {"llm_backend": choice.backend, "llm_model": choice.model, "top_k": top_k, "profile": profile}
     return base.model_copy(update=update), view
+
+
+def learner(base: Settings) -> str:
+    """This session's learner profile: a typed name, checked; a bad one keeps the last good one."""
+    state, sb = st.session_state, st.sidebar
+    state.setdefault("profile", base.profile)
+    state.setdefault("learner", state.profile)
+    typed = sb.text_input("Learner", key="learner", max_chars=64,
+                          help="Your name for study progress (letters, digits, - and _); each learner has a file.")
+    name = typed.strip()
+    if name != state.profile:
+        try:
+            path = base.model_copy(update={"profile": name}).progress_path
+        except StudyError as err:
+            sb.error(f"{error_markdown(str(err))} (still studying as {state.profile})", icon=":material/person_off:")
+            return state.profile
+        if not path.exists():
+            sb.info(f"New learner {name}: progress is saved under this name from your first grade.",
+                    icon=":material/person_add:")
+        state.profile = name
+        state.practice_q = state.practice_grade = None  # the next question comes from this learner's queue
+    return state.profile
 
 
 def status_line(settings: Settings, retriever, llm) -> None:
     problem = None if settings.llm_backend == "embedded" else backend_problem(
-        settings.llm_backend, settings.llm_model, settings.ollama_host, settings.openai_base_url, llm
+        settings.llm_backend, settings.llm_model, llm
     )
     reach = "ready" if problem is None else "not reachable"
     st.sidebar.caption(f"{len(retriever.chunks)} questions indexed · {llm.name} · {reach}")
     if problem:
-        st.sidebar.error(problem, icon=":material/cloud_off:")
+        show_error(problem, settings, st.sidebar)
 
 
-def show_answer(answer: Answer, key: str, coach=None) -> None:
+# -- chat -----------------------------------------------------------------------------
+def show_answer(answer: Answer, key: str, settings: Settings, coach=None) -> None:
     if answer.refused:
         st.markdown(":orange-badge[Not in the guide]")
     st.markdown(answer_markdown(answer.answer))
-    if answer.error:
-        st.error(answer.error, icon=":material/error:")
+    if answer.error == STOPPED:
+        st.caption("Stopped: the answer above is incomplete. Ask again for all of it.")
+    elif answer.error:
+        show_error(answer.error, settings)
         if answer.answer:
             st.caption("The answer above is incomplete.")
     for sentence in answer.unsupported_sentences:
-        st.warning(f"Not supported by the guide: {sentence}", icon=":material/report:")
+        st.warning(f"Not supported by the guide: {sanitize_markdown(sentence)}", icon=":material/report:")
     cited = set(answer.citations)
     for hit in answer.sources:
         c = hit.chunk
@@ -72,23 +132,78 @@ def show_answer(answer: Answer, key: str, coach=None) -> None:
                     st.toast(f"Q{c.number} is first in your practice queue.")
 
 
-def ask(chat: Chat, question: str, coach) -> None:
+def on_submit() -> None:
+    """Runs before the script when a question is sent: a question that cannot be asked goes
+    back into the box (nothing typed is lost); the same question twice in a row, at once,
+    is asked once."""
+    state = st.session_state
+    typed = state.get("question") or ""
+    state.input_messages = []
+    try:
+        question = check_question(typed)
+    except StudyError as err:
+        state.input_error = str(err)
+        state.question = typed  # shown in the box again, not sent
+        return
+    last, turns = state.get("last_submit"), state.get("turns") or []
+    answered = bool(turns) and turns[-1].question == question and turns[-1].answer.error != STOPPED
+    if answered and last and last[0] == question and time.monotonic() - last[1] < REPEAT_WINDOW:
+        state.input_messages = ["You sent the same question twice: it is answered once."]
+        state.question = ""  # not sent again
+        return
+    state.last_submit = (question, time.monotonic())
+    state.input_messages = input_notes(typed)
+
+
+def ask(chat: Chat, question: str, settings: Settings, coach) -> None:
+    """Stream one answer. However the run ends (answer, Stop, a new question, another
+    view), the turn is kept: the question, and whatever text was already shown."""
+    question = check_question(question)  # on_submit checked it: this only strips it
     with st.chat_message("user"):
         st.text(question)  # the learner's words, shown as typed: never rendered as Markdown
     with st.chat_message("assistant"):
-        placeholder = st.empty()
-        text = ""
+        stop = st.empty()
+        stop.button("Stop", key="stop_answer", icon=":material/stop_circle:")  # its click reruns: see finally
+        placeholder, busy = st.empty(), st.empty()
+        text, done = "", False
         try:
-            for item in chat.ask_stream(question, st.session_state.get("section_filter")):
-                if isinstance(item, Answer):
-                    placeholder.empty()
-                    show_answer(item, f"turn{len(chat.turns) - 1}", coach)
-                else:
-                    text += item
-                    placeholder.markdown(answer_markdown(text) + " ▌")
-        except StudyError as err:  # empty or oversized question: nothing was asked
-            placeholder.empty()
-            st.error(str(err), icon=":material/error:")
+            with waiting_shown_by(lambda ahead: busy.info(busy_text(ahead), icon=":material/hourglass_top:")), \
+                    closing(chat.ask_stream(question, st.session_state.get("section_filter"))) as items:
+                for item in items:
+                    busy.empty()
+                    if isinstance(item, Answer):
+                        done = True  # Chat kept the turn
+                        stop.empty()
+                        placeholder.empty()
+                        show_answer(item, f"turn{len(chat.turns) - 1}", settings, coach)
+                    else:
+                        text += item
+                        placeholder.markdown(answer_markdown(text) + " ▌")
+        finally:
+            if not done:  # interrupted: no st calls here, the run is ending
+                chat.turns.append(Turn(question, Answer(question, text, [], [], complete=False, error=STOPPED)))
+
+
+def chat_page(settings: Settings, retriever, llm, coach) -> None:
+    state = st.session_state
+    state.setdefault("turns", [])
+    key = (settings.llm_backend, settings.llm_model, settings.top_k, settings.resolved_answer_mode,
+           str(settings.index_dir), settings.chroma_url)
+    chat = Chat(assistant_for(key, settings, llm, retriever))
+    chat.turns = state.turns  # this browser session's history, nobody else's
+    for i, turn in enumerate(chat.turns):
+        with st.chat_message("user"):
+            st.text(turn.question)
+        with st.chat_message("assistant"):
+            show_answer(turn.answer, f"turn{i}", settings, coach)
+    if error := state.pop("input_error", None):
+        show_error(f"{error} (your text is back in the box)", settings)
+    for message in state.pop("input_messages", []):
+        st.info(message, icon=":material/info:")
+    question = st.chat_input("Ask about the guide, e.g. explain GQA vs MQA", key="question", on_submit=on_submit,
+                             submit_mode="disable")
+    if question:
+        ask(chat, question, settings, coach)
 
 
 def browse(retriever) -> None:
@@ -108,50 +223,34 @@ def main() -> None:
     try:
         base = load_settings()
     except StudyError as err:  # an invalid STUDY_ variable: say which, never a traceback
-        st.error(str(err), icon=":material/error:")
+        show_error(str(err), None)
+        st.stop()
+    if not admitted(base):
         st.stop()
     try:
         retriever = retriever_for(str(base.index_dir), base.chroma_url, base.collection, base.embed_model)
+        settings, view = sidebar(base, retriever)
+        llm = llm_for(settings.llm_backend, settings.llm_model, settings)
     except StudyError as err:
-        st.error(str(err), icon=":material/error:")
-        st.stop()
-    settings, view = sidebar(base, retriever)
-    try:
-        llm = llm_for(settings.llm_backend, settings.llm_model, settings.ollama_host, settings.openai_base_url,
-                      settings)
-    except StudyError as err:
-        st.error(str(err), icon=":material/error:")
+        show_error(str(err), base)
         st.stop()
     status_line(settings, retriever, llm)
     try:
-        coach = coach_for(str(settings.progress_path), retriever)
+        coach = coach_for(str(settings.progress_path), settings, retriever)
     except StudyError as err:  # e.g. a corrupted progress file: chat still works
         coach = None
-        st.sidebar.warning(str(err), icon=":material/warning:")
+        show_error(str(err), settings, st.sidebar)
     if view == "Browse the guide":
         browse(retriever)
-        return
-    if view in ("Practice", "Mastery"):
+    elif view in ("Practice", "Mastery"):
         if coach is None:
             st.error("Study mode needs a readable progress file (see the sidebar).", icon=":material/error:")
         elif view == "Practice":
             practice_page(coach, st.session_state.get("section_filter"), llm)
         else:
             mastery_page(coach)
-        return
-
-    st.session_state.setdefault("turns", [])
-    key = (settings.llm_backend, settings.llm_model, settings.ollama_host, settings.openai_base_url, settings.top_k,
-           str(settings.index_dir), settings.chroma_url)
-    chat = Chat(assistant_for(key, settings, llm, retriever))
-    chat.turns = st.session_state.turns  # this browser session's history, nobody else's
-    for i, turn in enumerate(chat.turns):
-        with st.chat_message("user"):
-            st.text(turn.question)
-        with st.chat_message("assistant"):
-            show_answer(turn.answer, f"turn{i}", coach)
-    if question := st.chat_input("Ask about the guide, e.g. explain GQA vs MQA"):
-        ask(chat, question, coach)
+    else:
+        chat_page(settings, retriever, llm, coach)
 
 
 main()

@@ -42,3 +42,50 @@ def guide_text_markdown(text: str) -> str:
     '- **MQA**: one K/V head.'
     """
     return sanitize_markdown(re.sub(r"^Q\d+\.[^\n]*\n+", "", text.lstrip()))
+
+
+def error_markdown(text: str, keep: tuple[str, ...] = ()) -> str:
+    """A backend's or server's error, made safe like model output: a hostile server's
+    message can carry images, links or HTML too. The operator's own addresses in `keep`
+    (the configured hosts) survive, as code, so the message still names what to fix.
+
+    >>> error_markdown("Ollama at http://127.0.0.1:11434 failed: ![x](http://evil.example/b.png)",
+    ...                keep=("http://127.0.0.1:11434",))
+    'Ollama at `http://127.0.0.1:11434` failed: x'
+    """
+    slots = {f"KEPTADDRESS{i}X": address for i, address in enumerate(a for a in keep if a)}
+    for slot, address in slots.items():
+        text = text.replace(address, slot)
+    safe = re.sub(r":(?=[a-z-]+\[)", ":\u200b", sanitize_markdown(text))
+    for slot, address in slots.items():
+        safe = safe.replace(slot, f"`{address.replace('`', '')}`")
+    return safe
+
+
+def input_notes(typed: str) -> list[str]:
+    """One line for each thing in a question that will not be used as typed.
+
+    >>> input_notes("what is GQA?")
+    []
+    >>> input_notes("what is\\x1b[31m GQA? ![x](http://e.example/a.png) <b>now</b>")
+    ['Removed invisible control characters from your question.', 'Your question contains HTML, a link or an image: it is shown as plain text and only its words are searched.']
+    """
+    from assistant.sanitize import strip_control
+
+    notes = []
+    cleaned = strip_control(typed)
+    if cleaned != typed:
+        notes.append("Removed invisible control characters from your question.")
+    if sanitize_markdown(cleaned).replace("\\[", "[") != cleaned:
+        notes.append("Your question contains HTML, a link or an image: it is shown as plain text and only "
+                     "its words are searched.")
+    return notes
+
+
+def busy_text(ahead: int) -> str:
+    """What a learner waiting for the shared model sees.
+
+    >>> busy_text(2)
+    'Model busy, 2 ahead of you: your answer starts when they finish.'
+    """
+    return f"Model busy, {ahead} ahead of you: your answer starts when {'it finishes' if ahead == 1 else 'they finish'}."

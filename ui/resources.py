@@ -1,7 +1,9 @@
 """Process-wide resources shared by all browser sessions (`st.cache_resource`).
 
 Models and the index load once per process; each is safe to share: retrieval is read-only,
-and the embedded LLM serialises generation behind its own lock.
+and the embedded LLM runs one generation at a time through its gate. Every cache is keyed
+only by operator-configured values (a `Choice`, the index settings, a validated learner
+name) and bounded, so no browser input can make the server load or keep more.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import streamlit as st
 from assistant.settings import Settings
 
 
-@st.cache_resource(show_spinner="Loading the index and the embedding model…")
+@st.cache_resource(show_spinner="Loading the index and the embedding model…", max_entries=2)
 def retriever_for(index_dir: str, chroma_url: str | None, collection: str, embed_model: str):
     from assistant.index import open_retriever
 
@@ -19,17 +21,16 @@ def retriever_for(index_dir: str, chroma_url: str | None, collection: str, embed
     return open_retriever(settings)
 
 
-@st.cache_resource(show_spinner="Loading the model…")
-def llm_for(backend: str, model: str | None, ollama_host: str, openai_base_url: str, _settings: Settings):
+@st.cache_resource(show_spinner="Loading the model…", max_entries=4)
+def llm_for(backend: str, model: str | None, _settings: Settings):
+    """The LLM for one configured choice; hosts, URLs and keys come from the server's settings."""
     from assistant.llm import get_llm
 
-    update = {"llm_backend": backend, "llm_model": model or None, "ollama_host": ollama_host,
-              "openai_base_url": openai_base_url}
-    return get_llm(_settings.model_copy(update=update))
+    return get_llm(_settings.model_copy(update={"llm_backend": backend, "llm_model": model}))
 
 
-@st.cache_data(ttl=15, show_spinner=False)
-def backend_problem(backend: str, model: str | None, ollama_host: str, openai_base_url: str, _llm) -> str | None:
+@st.cache_data(ttl=15, show_spinner=False, max_entries=8)
+def backend_problem(backend: str, model: str | None, _llm) -> str | None:
     """None when the backend answers a cheap probe, else the one-line error. Cached briefly
     so a down server costs one probe per 15 s, not one per rerun."""
     from assistant.errors import StudyError
@@ -41,7 +42,7 @@ def backend_problem(backend: str, model: str | None, ollama_host: str, openai_ba
     return None
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def assistant_for(key: tuple, _settings: Settings, _llm, _retriever):
     """One Assistant per configuration (`key`), so its support-check cache is shared."""
     from assistant.index import open_assistant
@@ -49,10 +50,9 @@ def assistant_for(key: tuple, _settings: Settings, _llm, _retriever):
     return open_assistant(_settings, llm=_llm, retriever=_retriever)
 
 
-@st.cache_resource(show_spinner=False)
-def coach_for(progress_path: str, _retriever):
-    """One Coach per progress file: its SQLite connection is shared, behind a lock."""
-    from assistant.practice.coach import Coach
-    from assistant.practice.progress import ProgressStore
+@st.cache_resource(show_spinner=False, max_entries=32)
+def coach_for(progress_path: str, _settings: Settings, _retriever):
+    """One Coach per learner's progress file: its SQLite connection is shared, behind a lock."""
+    from assistant.practice.coach import open_coach
 
-    return Coach(_retriever, ProgressStore(progress_path))
+    return open_coach(_settings, retriever=_retriever)

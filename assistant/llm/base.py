@@ -22,6 +22,19 @@ class BackendError(StudyError):
     """The backend failed (not running, model missing, broke mid-answer, too slow)."""
 
 
+def server_says(text: object, limit: int = 200) -> str:
+    """What a server said, fit to quote inside one of our error lines: a hostile or broken
+    server's message may carry images, links, HTML, escape codes or a page of text.
+
+    >>> server_says("model failed ![x](http://evil.example/a.png)\\n<b>see</b> http://evil.example/log")
+    'model failed x see'
+    """
+    from assistant.sanitize import sanitize_markdown
+
+    one_line = " ".join(sanitize_markdown(str(text)).split())
+    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+
+
 class LLM(ABC):
     #: what the user sees in the UI status line and in `--json` timings
     name: str = "llm"

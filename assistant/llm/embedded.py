@@ -7,14 +7,16 @@ their template; base models without one (Gemma 3 270M) get a plain completion pr
 from __future__ import annotations
 
 import os
+import queue
 import sys
 import threading
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 from assistant.errors import StudyError, missing_package
 from assistant.llm.base import LLM, BackendError, Message
+from assistant.llm.gate import GATE
 from assistant.prompt import as_completion
 
 
@@ -87,13 +89,14 @@ class EmbeddedLLM(LLM):
     # Base models ramble on into a next "Question:" or start copying source blocks.
     STOP = ["\nQuestion:", "<end_of_turn>", "\n\n\n", "<source", "</source", "\nExample:"]
 
-    def __init__(self, model: str = DEFAULT_MODEL, n_ctx: int = 2048):
+    def __init__(self, model: str = DEFAULT_MODEL, n_ctx: int = 2048, wait_timeout: float = 120.0):
         self.model = model
         self.path = resolve_gguf(model)
         self.context_window = n_ctx
         self.name = f"embedded:{model if model in MODELS else self.path.name}"
-        # One llama.cpp context serves one generation at a time (UI sessions are threads).
-        self._lock = _lock_for(str(self.path))
+        # One generation at a time (UI sessions are threads), in arrival order, for at most
+        # this long a wait.
+        self.wait_timeout = wait_timeout
 
     @property
     def llama(self):
@@ -105,37 +108,87 @@ class EmbeddedLLM(LLM):
         return bool(self.llama.metadata.get("tokenizer.chat_template"))
 
     def count_tokens(self, text: str) -> int:
-        return len(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+        # A vocabulary-only copy of the model: counting never touches the context that a
+        # generation in another session is using, and never waits for it.
+        tokenizer = _tokenizer(str(self.path))
+        with _TOKENIZE_LOCK:
+            return len(tokenizer.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def stream(self, messages: list[Message], *, max_tokens: int, temperature: float):
+        """Generation runs in its own thread while it holds the gate, and hands text over a
+        queue: the gate is held exactly while llama.cpp works, whether the reader keeps up,
+        stops early (closing this generator cancels at the next token) or disappears."""
         llama = self.llama
-        with self._lock:
+        ticket = GATE.enter(self.wait_timeout)
+        out: queue.SimpleQueue = queue.SimpleQueue()
+        cancel = threading.Event()
+
+        def produce() -> None:
             try:
-                if self.has_chat_template:
-                    chunks = llama.create_chat_completion(
-                        messages=messages, stream=True, max_tokens=max_tokens, temperature=temperature,
-                        repeat_penalty=1.15,
-                    )
-                    for chunk in chunks:
-                        delta = chunk["choices"][0]["delta"].get("content")
-                        if delta:
-                            yield delta
-                else:
-                    chunks = llama.create_completion(
-                        as_completion(messages), stream=True, max_tokens=max_tokens, temperature=temperature,
-                        repeat_penalty=1.15, stop=self.STOP,
-                    )
-                    for chunk in chunks:
-                        text = chunk["choices"][0]["text"]
-                        if text:
-                            yield text
-            except ValueError as exc:  # llama.cpp: prompt longer than the context
-                raise BackendError(f"the embedded model rejected the prompt ({exc})", "lower STUDY_ANSWER_SOURCES") from None
+                with closing(self._generate(llama, messages, max_tokens, temperature)) as texts:
+                    for text in texts:
+                        if cancel.is_set():
+                            break
+                        out.put(text)
+                out.put(_DONE)
+            except BaseException as exc:  # handed to the reader, raised there
+                out.put(exc)
+            finally:
+                GATE.leave(ticket)
+
+        try:
+            threading.Thread(target=produce, name="llama-generate", daemon=True).start()
+        except BaseException:
+            GATE.leave(ticket)
+            raise
+        try:
+            while (item := out.get()) is not _DONE:
+                if isinstance(item, ValueError):  # llama.cpp: prompt longer than the context
+                    raise BackendError(
+                        f"the embedded model rejected the prompt ({item})", "lower STUDY_ANSWER_SOURCES"
+                    ) from None
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            cancel.set()
+
+    def _generate(self, llama, messages: list[Message], max_tokens: int, temperature: float):
+        if self.has_chat_template:
+            chunks = llama.create_chat_completion(
+                messages=messages, stream=True, max_tokens=max_tokens, temperature=temperature, repeat_penalty=1.15,
+            )
+            with closing(chunks):
+                for chunk in chunks:
+                    delta = chunk["choices"][0]["delta"].get("content")
+                    if delta:
+                        yield delta
+        else:
+            chunks = llama.create_completion(
+                as_completion(messages), stream=True, max_tokens=max_tokens, temperature=temperature,
+                repeat_penalty=1.15, stop=self.STOP,
+            )
+            with closing(chunks):
+                for chunk in chunks:
+                    text = chunk["choices"][0]["text"]
+                    if text:
+                        yield text
 
 
-_locks: dict[str, threading.Lock] = {}
+_DONE = object()
 _LOAD_LOCK = threading.Lock()
+_TOKENIZE_LOCK = threading.Lock()
 
 
-def _lock_for(key: str) -> threading.Lock:
-    return _locks.setdefault(key, threading.Lock())
+@lru_cache(maxsize=2)
+def _tokenizer(path: str):
+    try:
+        from llama_cpp import Llama
+    except ImportError as exc:
+        raise missing_package("llama-cpp-python", "`make install` builds it for this CPU") from exc
+    try:
+        with _LOAD_LOCK, _quiet_stderr():
+            return Llama(model_path=path, vocab_only=True, n_ctx=512, verbose=False)
+    except (ValueError, RuntimeError) as exc:
+        raise StudyError(f"llama.cpp could not read the vocabulary of {path} ({exc})",
+                         "check that it is a GGUF model file") from None

@@ -15,7 +15,8 @@ def get_llm(settings: Settings) -> LLM:
     if settings.llm_backend == "embedded":
         from assistant.llm.embedded import EmbeddedLLM
 
-        return EmbeddedLLM(settings.llm_model or EmbeddedLLM.DEFAULT_MODEL, n_ctx=settings.llm_context or 2048)
+        return EmbeddedLLM(settings.llm_model or EmbeddedLLM.DEFAULT_MODEL, n_ctx=settings.llm_context or 2048,
+                           wait_timeout=settings.llm_timeout)
     if settings.llm_backend == "ollama":
         from assistant.llm.ollama_backend import OllamaLLM
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from assistant.errors import missing_package
-from assistant.llm.base import LLM, BackendError, Message
+from assistant.llm.base import LLM, BackendError, Message, server_says
 
 
 class OllamaLLM(LLM):
@@ -39,7 +39,7 @@ class OllamaLLM(LLM):
                     f"run `ollama pull {self.model}` or set STUDY_LLM_MODEL to a pulled model",
                 ) from None
             raise BackendError(
-                f"Ollama at {self.host} failed: {exc.error}", "check `ollama serve`'s log, then ask again"
+                f"Ollama at {self.host} failed: {server_says(exc.error)}", "check `ollama serve`'s log, then ask again"
             ) from None
         except httpx.TimeoutException:
             raise BackendError(

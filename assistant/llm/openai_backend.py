@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from assistant.errors import missing_package
-from assistant.llm.base import LLM, BackendError, Message
+from assistant.llm.base import LLM, BackendError, Message, server_says
 
 
 class OpenAILLM(LLM):
@@ -66,7 +66,9 @@ class OpenAILLM(LLM):
                 "set STUDY_LLM_MODEL to a model it lists at /v1/models",
             ) from None
         except openai.APIError as exc:
-            raise BackendError(f"the server at {self.base_url} failed: {exc}", "check its log, then ask again") from None
+            raise BackendError(
+                f"the server at {self.base_url} failed: {server_says(exc)}", "check its log, then ask again"
+            ) from None
 
     def stream(self, messages: list[Message], *, max_tokens: int, temperature: float):
         model = self.model
