@@ -1,5 +1,6 @@
-"""Every benchmark in one table: retrieval/ingest (bench_retrieval.py) and answering
-(bench_answer.py), each run in its own process so one's warm caches cannot flatter the other.
+"""Every benchmark in one table: retrieval/ingest (bench_retrieval.py), answering
+(bench_answer.py) and study-mode scheduling (bench_schedule.py), each run in its own
+process so one's warm caches cannot flatter the other.
 
     .venv/bin/python bench/all.py        # what `make bench` runs
 """
@@ -13,16 +14,16 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def table_rows(script: str) -> list[list[str]]:
-    out = subprocess.run([sys.executable, str(HERE / script)], capture_output=True, text=True, check=True).stdout
+def table_rows(script: str, *args: str) -> list[list[str]]:
+    out = subprocess.run([sys.executable, str(HERE / script), *args], capture_output=True, text=True, check=True).stdout
     rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in out.splitlines() if line.startswith("| ")]
     return [r for r in rows[1:] if not set("".join(r)) <= set("-")]  # drop header and rule
 
 
 def main() -> int:
     print("| measurement | median | p90 |\n|---|---|---|")
-    for script in ("bench_retrieval.py", "bench_answer.py"):
-        for row in table_rows(script):
+    for script, *args in (("bench_retrieval.py",), ("bench_answer.py",), ("bench_schedule.py", "--summary")):
+        for row in table_rows(script, *args):
             median, p90 = row[1], row[2] if len(row) > 2 else ""
             print(f"| {row[0]} | {median} | {p90} |")
     return 0
