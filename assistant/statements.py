@@ -139,34 +139,64 @@ def _mentions(sentence: str, subjects: list[_Subject]) -> list[tuple[int, int, i
     return kept
 
 
+# Where a sentence turns to another subject: "Unlike MHA, MQA ...", "GQA groups heads; MQA ...".
+_CLAUSE = re.compile(r"[;,]|\b(?:while|whereas|but|unlike|compared to|than)\b", re.I)
+# "X: Y (...)" or "X (Y)" with Y a bare name: a claim that X is Y.
+_BARE_NAME_END = re.compile(r"^\s*(?:[().,;:]|$)")
+
+
 def _swaps(sentence: str, chunks: Sequence[Chunk]) -> list[Problem]:
+    """Attributes the sentence gives a subject that the source gives only to another.
+
+    Each clause is about its first named subject ("QLoRA: LoRA on a 4-bit base" is about
+    QLoRA); a clause naming none continues the previous clause's subject."""
     subjects = _subjects(chunks)
     mentions = _mentions(sentence, subjects)
     if not mentions:
         return []
-    problems = []
-    for k, (_, end, i) in enumerate(mentions):
-        nxt = mentions[k + 1] if k + 1 < len(mentions) else None
-        segment = sentence[end : nxt[0] if nxt else len(sentence)]
-        me = subjects[i]
-        if nxt is not None and nxt[2] != i and _ALIAS_LINK.match(segment):
-            other = subjects[nxt[2]]
-            if other.block != me.block:
-                problems.append(Problem("swapped", f"{me.names[0]} is called {other.names[-1]}, which is {other.names[0]}"))
-                continue
-        siblings = [s for s in subjects if s.block.number == me.block.number and s.block != me.block]
-        mine = _terms(me.block.text) | numbers(me.block.text)
-        for term in (_terms(segment) | numbers(segment)) - mine:
-            owners = [s for s in siblings if term in _terms(s.block.text) or term in numbers(s.block.text)]
-            neutral = [
-                b for b in blocks_of(me.block.number, _chunk_text(chunks, me.block.number))
-                if not b.subjects and (term in _terms(b.text) or term in numbers(b.text))
-            ]
-            if owners and not neutral:
-                problems.append(
-                    Problem("swapped", f"'{term}' is said of {me.names[0]}, but Q{me.block.number} says it of {owners[0].names[0]}")
-                )
-    return problems
+    problems: list[Problem] = []
+    bounds = [0] + [m.end() for m in _CLAUSE.finditer(sentence)] + [len(sentence)]
+    subject: int | None = None
+    for a, b in zip(bounds, bounds[1:]):
+        inside = [m for m in mentions if a <= m[0] < b]
+        if inside:
+            subject = inside[0][2]
+            problems += _alias_claims(sentence, inside, subjects)
+        if subject is None:
+            continue
+        clause = sentence[a:b]
+        for start, end, _ in inside:  # names are not attributes
+            clause = clause.replace(sentence[start:end], " ")
+        problems += _misattributed(clause, subjects[subject], subjects, chunks)
+    return list(dict.fromkeys(problems))
+
+
+def _alias_claims(sentence: str, inside: list[tuple[int, int, int]], subjects: list[_Subject]) -> list[Problem]:
+    out = []
+    for (_, end, i), (start2, end2, j) in zip(inside, inside[1:]):
+        me, other = subjects[i], subjects[j]
+        if i == j or me.block == other.block or not _ALIAS_LINK.match(sentence[end:start2]):
+            continue
+        if not _BARE_NAME_END.match(sentence[end2:]):
+            continue  # "QLoRA: LoRA on a 4-bit base" describes QLoRA, it does not rename it
+        if any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", me.block.text, re.I) for n in other.names):
+            continue  # the source itself relates the two in that line
+        out.append(Problem("swapped", f"{me.names[0]} is called {other.names[-1]}, which is {other.names[0]}"))
+    return out
+
+
+def _misattributed(clause: str, me: _Subject, subjects: list[_Subject], chunks: Sequence[Chunk]) -> list[Problem]:
+    siblings = [s for s in subjects if s.block.number == me.block.number and s.block != me.block]
+    neutral = [b for b in blocks_of(me.block.number, _chunk_text(chunks, me.block.number)) if not b.subjects]
+    mine = _terms(me.block.text) | numbers(me.block.text)
+    out = []
+    for term in sorted((_terms(clause) | numbers(clause)) - mine):
+        if any(term in _terms(b.text) or term in numbers(b.text) for b in neutral):
+            continue  # said of the whole topic, not of one subject
+        owners = [s for s in siblings if term in _terms(s.block.text) or term in numbers(s.block.text)]
+        if owners:
+            out.append(Problem("swapped", f"'{term}' is said of {me.names[0]}, but Q{me.block.number} says it of {owners[0].names[0]}"))
+    return out
 
 
 def _chunk_text(chunks: Sequence[Chunk], number: int) -> str:
@@ -177,20 +207,27 @@ def _flips(sentence: str, chunks: Sequence[Chunk]) -> list[Problem]:
     terms = _terms(sentence)
     if len(terms) < 2:
         return []
-    blocks = [b for c in chunks for b in blocks_of(c.number, c.text)]
-    if not blocks:
+    # Compared line by line: a block may hold a negated line beside a plain one.
+    units = [
+        (c.number, part)
+        for c in chunks
+        for b in blocks_of(c.number, c.text)
+        for line in b.lines
+        for part in re.split(r"(?<=[.!?])\s+", line)
+    ]
+    if not units:
         return []
-    best = max(blocks, key=lambda b: len(terms & _terms(b.text)))
-    overlap = len(terms & _terms(best.text)) / len(terms)
+    number, best = max(units, key=lambda u: len(terms & _terms(u[1])))
+    overlap = len(terms & _terms(best)) / len(terms)
     problems = []
-    if overlap >= 0.6 and _negated(sentence) != _negated(best.text):
-        problems.append(Problem("negation", f"Q{best.number} says the opposite: {best.text.strip()[:80]}"))
-    words = {w.lower() for w in re.findall(r"[A-Za-z]+", sentence)}
+    if overlap >= 0.6 and _negated(sentence) != _negated(best):
+        problems.append(Problem("negation", f"Q{number} says the opposite: {best.strip()[:80]}"))
     source_words = {w.lower() for c in chunks for w in re.findall(r"[A-Za-z]+", c.text)}
-    for word in words:
+    best_words = {w.lower() for w in re.findall(r"[A-Za-z]+", best)}
+    for word in sorted({w.lower() for w in re.findall(r"[A-Za-z]+", sentence)}):
         opposite = _ANTONYMS.get(word)
-        if opposite and word not in source_words and opposite in {w.lower() for w in re.findall(r"[A-Za-z]+", best.text)}:
-            problems.append(Problem("negation", f"'{word}' where Q{best.number} says '{opposite}'"))
+        if opposite and word not in source_words and opposite in best_words:
+            problems.append(Problem("negation", f"'{word}' where Q{number} says '{opposite}'"))
     return problems
 
 
@@ -207,8 +244,8 @@ def check_statement(sentence: str, chunks: Sequence[Chunk], question: str = "") 
     """What in `sentence` its cited `chunks` contradict or never state; [] when none.
 
     >>> q38 = Chunk("Q38", 38, "Explain group query attention (GQA).", "T", "Q38. Explain group query attention (GQA).\\n\\n- **MHA (Multi-Head)**: Many Q, K, V heads (High VRAM usage).\\n- **MQA (Multi-Query)**: Many Q heads, **1** K/V head (Fast, low VRAM, lower quality).\\n- **GQA (Grouped Query)**: Middle ground. Many Q heads, **Groups** of K/V heads. Used in Llama 2/3.")
-    >>> [p.kind for p in check_statement("GQA: Multi-Head (High VRAM) and 1 K/V head.", [q38])]
-    ['swapped', 'swapped']
+    >>> [str(p) for p in check_statement("GQA: Multi-Head (High VRAM) and 1 K/V head.", [q38])][:2]
+    ['swapped: GQA is called Multi-Head, which is MHA', "swapped: '1' is said of GQA, but Q38 says it of MQA"]
     >>> check_statement("MQA uses one K/V head, while GQA shares K/V heads per group.", [q38])
     []
     >>> [str(p) for p in check_statement("GQA was introduced with 8 groups in PagedAttention.", [q38])]

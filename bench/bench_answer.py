@@ -1,7 +1,8 @@
-"""Answer benchmark on the embedded backend: warm time to first token, decode speed,
-and cold `study ask` time to first token.
+"""Answer benchmark on the embedded backend: warm time to first visible text, whole answer,
+decode speed (when a model writes), and cold `study ask` time to first visible text.
 
-    .venv/bin/python bench/bench_answer.py [--model gemma3-270m|smollm2-135m] [--questions 20] [--cold-runs 3]
+    .venv/bin/python bench/bench_answer.py [--mode grounded|hybrid|generative] [--model gemma3-270m|smollm2-135m]
+                                           [--questions 20] [--cold-runs 3]
 
 Uses the index in STUDY_INDEX_DIR (default .index; `make ingest` builds it).
 Prints one Markdown table of medians.
@@ -25,9 +26,9 @@ from assistant.settings import Settings  # noqa: E402
 from eval.records import DATASETS_DIR, load  # noqa: E402
 
 
-def cold_first_token(study: Path, model: str, question: str) -> float:
+def cold_first_token(study: Path, model: str, mode: str, question: str) -> float:
     """Seconds from starting `study ask` to the first byte of answer on stdout."""
-    env = {**os.environ, "STUDY_LLM_MODEL": model}
+    env = {**os.environ, "STUDY_LLM_MODEL": model, "STUDY_ANSWER_MODE": mode}
     start = time.perf_counter()
     proc = subprocess.Popen([str(study), "ask", question], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     proc.stdout.read(1)
@@ -40,6 +41,7 @@ def cold_first_token(study: Path, model: str, question: str) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", help="embedded model (default: the embedded backend's default)")
+    parser.add_argument("--mode", default="auto", help="answer mode (default: auto, grounded on the embedded model)")
     parser.add_argument("--questions", type=int, default=20)
     parser.add_argument("--cold-runs", type=int, default=3)
     args = parser.parse_args()
@@ -48,7 +50,8 @@ def main() -> int:
     from assistant.llm.embedded import EmbeddedLLM
 
     args.model = args.model or EmbeddedLLM.DEFAULT_MODEL
-    settings = Settings(llm_backend="embedded", llm_model=args.model)
+    settings = Settings(llm_backend="embedded", llm_model=args.model, answer_mode=args.mode)
+    writes = settings.resolved_answer_mode != "grounded"
     assistant = open_assistant(settings)
     records = [r for r in load(DATASETS_DIR / "retrieval_dev.jsonl") if not r.history][: args.questions]
     assistant.ask(records[0].query)  # load the model and warm caches, not measured
@@ -59,7 +62,7 @@ def main() -> int:
         for item in assistant.ask_stream(rec.query):
             if isinstance(item, Answer):
                 answer = item
-            else:
+            elif item.strip():
                 t_first = t_first or time.perf_counter()
                 text += item
         end = time.perf_counter()
@@ -67,20 +70,23 @@ def main() -> int:
             continue
         first.append(t_first - start)
         totals.append(end - start)
-        if end > t_first:
+        if writes and end > t_first:
             rates.append(assistant.llm.count_tokens(text) / (end - t_first))
     study = Path(sys.executable).parent / "study"
-    cold = [cold_first_token(study, args.model, "explain GQA vs MQA") for _ in range(args.cold_runs)]
+    cold = [cold_first_token(study, args.model, args.mode, "explain GQA vs MQA") for _ in range(args.cold_runs)]
 
-    print(f"Embedded backend, {args.model}, {os.cpu_count()} cores, {len(first)} answered questions\n")
+    print(f"Embedded backend, {settings.resolved_answer_mode} answers, {args.model}, {os.cpu_count()} cores, "
+          f"{len(first)} answered questions\n")
     print("| measure | median | p90 |")
     print("|---|---|---|")
     for name, values, unit in [
-        ("warm time to first token", first, "s"),
-        ("warm answer total", totals, "s"),
+        ("warm time to first visible text", first, "s"),
+        ("warm answer, whole", totals, "s"),
         ("decode speed", rates, "tok/s"),
-        ("cold `study ask` to first token", cold, "s"),
+        ("cold `study ask` to first visible text", cold, "s"),
     ]:
+        if not values:
+            continue
         ordered = sorted(values)
         p90 = ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
         print(f"| {name} | {statistics.median(values):.2f} {unit} | {p90:.2f} {unit} |")

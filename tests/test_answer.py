@@ -2,7 +2,8 @@
 verified in code, hostile output removed, prompts within budget.
 
 Where a test must force an exact model output (an invented citation, an exfiltration
-image), it uses EchoLLM, a scripted model; the rest use the real SmolLM2.
+image), it uses EchoLLM, a scripted model, in generative mode (the grounded default
+calls no model); the rest use the real embedded model and index.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import re
 import pytest
 
 from assistant.answer import Assistant
-from assistant.citations import SupportChecker, verify
 from assistant.index import open_assistant
 from assistant.llm.base import EchoLLM
 from assistant.prompt import build_prompt
@@ -43,7 +43,8 @@ def settings(shipped_index):
 
 def scripted(settings, retriever, reply) -> tuple[Assistant, SpyLLM]:
     llm = SpyLLM(reply)
-    return open_assistant(settings, llm=llm, retriever=retriever), llm
+    generative = settings.model_copy(update={"answer_mode": "generative"})
+    return open_assistant(generative, llm=llm, retriever=retriever), llm
 
 
 @pytest.mark.parametrize("question, problem", [("", "the question is empty"), ("   \n\t ", "the question is empty"),
@@ -84,19 +85,13 @@ def test_answer_without_citations_gets_them_attached(settings, retriever):
     assert answer.unsupported_sentences == []
 
 
-def test_unsupported_sentence_is_flagged_and_not_cited(settings, retriever):
+def test_unsupported_sentence_is_reported_and_never_shown(settings, retriever):
     reply = ("Grouped-query attention shares key and value heads among groups of query heads [Q38]. "
              "The Eiffel Tower in Paris was finished in 1889 for the World Fair [Q38].")
     answer = scripted(settings, retriever, reply)[0].ask("explain GQA vs MQA")
-    assert answer.unsupported_sentences == ["The Eiffel Tower in Paris was finished in 1889 for the World Fair."]
-
-
-def test_sentence_cited_to_the_wrong_source_is_recited(retriever):
-    hits = retriever.search("explain GQA vs MQA", 3)
-    other = next(h for h in hits if h.chunk.number != 38)
-    text = f"Grouped-query attention shares key and value heads among groups of query heads [{other.chunk.id}]."
-    checked = verify(text, hits, SupportChecker(retriever.embed_model))
-    assert checked.citations == [38] and checked.text.endswith("[Q38]")
+    eiffel = "The Eiffel Tower in Paris was finished in 1889 for the World Fair."
+    assert answer.unsupported_sentences == [eiffel] and "Eiffel" not in answer.answer
+    assert {"sentence": eiffel, "reason": "no retrieved question supports it"} in answer.removed_sentences
 
 
 def test_prompt_fits_budget_drops_lowest_ranked_and_fences_untrusted_text(retriever):
@@ -123,8 +118,8 @@ def test_system_prompt_carries_no_configuration(settings, retriever):
     assert secret not in sent and str(s.index_dir) not in sent
 
 
-def test_adversarial_set_with_the_real_model(settings, retriever):
-    """Every adversarial query through SmolLM2: nothing hostile survives, nothing invented is cited."""
+def test_adversarial_set_on_the_default_path(settings, retriever):
+    """Every adversarial query on the default path: nothing hostile survives, nothing invented is cited."""
     assistant = open_assistant(settings, retriever=retriever)
     records = load(DATASETS_DIR / "adversarial.jsonl")
     assert len(records) >= 20
@@ -141,7 +136,7 @@ def test_question_too_long_for_a_small_context_is_a_clear_error(settings, retrie
 
     llm = SpyLLM("never")
     llm.context_window = 512
-    assistant = open_assistant(settings, llm=llm, retriever=retriever)
+    assistant = open_assistant(settings.model_copy(update={"answer_mode": "generative"}), llm=llm, retriever=retriever)
     with pytest.raises(StudyError, match="too long for the model's 512-token context: shorten it"):
         assistant.ask("Explain Q38 " + "really " * 250)
     assert llm.calls == 0
