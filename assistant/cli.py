@@ -401,6 +401,9 @@ def cmd_ui(args, settings: Settings) -> int:
         sys.executable, "-m", "streamlit", "run", str(app),
         "--server.address", args.host, "--server.port", str(args.port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        # A click while an answer streams (Stop, another view) reruns the same session's
+        # script once the answer has kept its turn, not beside it in a second thread.
+        "--runner.fastReruns", "false",
     ]
     if not is_loopback(args.host):  # visitors see no tracebacks, no "clear cache", no reload on edit
         cmd += ["--client.showErrorDetails", "type", "--client.toolbarMode", "viewer",

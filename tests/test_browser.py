@@ -2,11 +2,14 @@
 
 Skipped only when chromium is not installed (`.ci/run` installs it, so CI runs these).
 The hostile-output test answers through `tests/fake_ollama.py` (see there why a fake).
+One server on the default settings serves most tests (each browser context is a new
+learner session); two more run where the configuration must differ.
 """
 
 from __future__ import annotations
 
 import socket
+import sqlite3
 import subprocess
 import time
 import urllib.request
@@ -23,6 +26,7 @@ pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="Debian's chromium is not installed: `apt-get install chromium` (.ci/run does)"
 )
 ARTIFACTS = ROOT / "artifacts"
+ANSWER_TIMEOUT = 180_000  # ms; generous: CI machines are shared
 
 
 @contextmanager
@@ -35,12 +39,7 @@ def running_app(index: Path, **env):
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
     try:
-        while True:
-            try:
-                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
+        while not healthy(url):
             if proc.poll() is not None or time.time() > deadline:
                 pytest.fail(f"`study ui` did not come up: {proc.stderr.read()[-2000:] if proc.poll() is not None else 'timeout'}")
             time.sleep(0.5)
@@ -50,8 +49,15 @@ def running_app(index: Path, **env):
         proc.wait(timeout=30)
 
 
+def healthy(url: str) -> bool:
+    try:
+        return urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok"
+    except OSError:
+        return False
+
+
 @contextmanager
-def browser_page():
+def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -60,24 +66,58 @@ def browser_page():
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         try:
-            yield browser.new_page(viewport={"width": 1280, "height": 1000})
+            yield browser
         finally:
             browser.close()
 
 
+def new_session(browser, url: str):
+    """A new browser context: its own cookies, so its own learner session."""
+    page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    page.goto(url)
+    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=120_000)
+    return page
+
+
+@contextmanager
+def browser_page(url: str):
+    with chromium() as browser:
+        yield new_session(browser, url)
+
+
+@pytest.fixture(scope="module")
+def app_url(shipped_index, tmp_path_factory):
+    """`study ui` on the default settings, shared by this module's tests."""
+    progress = tmp_path_factory.mktemp("browser_progress")
+    with running_app(shipped_index, STUDY_PROGRESS_DIR=str(progress)) as url:
+        yield url, progress
+
+
 def ask(page, question: str) -> None:
     box = page.get_by_test_id("stChatInputTextArea")
-    box.wait_for(timeout=120_000)
     box.fill(question)
     box.press("Enter")
 
 
-def test_chat_answer_with_source_card_in_chromium(shipped_index):
-    with running_app(shipped_index) as url, browser_page() as page:
-        page.goto(url)
+def answer_card(page, number: int):
+    """The source card of the page's latest answer: it appears once the answer is complete."""
+    card = page.get_by_test_id("stChatMessage").last.get_by_test_id("stExpander").filter(has_text=f"Q{number} ·")
+    card.wait_for(timeout=ANSWER_TIMEOUT)
+    return card
+
+
+def messages(page, role: str) -> list[str]:
+    """The text of the page's user or assistant messages, by their avatar's test id."""
+    avatar = {"user": "stChatMessageAvatarUser", "assistant": "stChatMessageAvatarAssistant"}[role]
+    found = page.get_by_test_id("stChatMessage").filter(has=page.get_by_test_id(avatar))
+    return [m.get_by_test_id("stChatMessageContent").inner_text().strip() for m in found.all()]
+
+
+def test_chat_answer_with_source_card_in_chromium(app_url):
+    url, _ = app_url
+    with browser_page(url) as page:
         ask(page, "explain GQA vs MQA")
-        card = page.get_by_test_id("stExpander").filter(has_text="Q38 ·")
-        card.wait_for(timeout=180_000)  # appears once the answer is complete and verified
+        card = answer_card(page, 38)
         answer = page.get_by_test_id("stChatMessage").last
         assert "Q38" in answer.inner_text()
         card.locator("summary").click()
@@ -89,27 +129,79 @@ def test_chat_answer_with_source_card_in_chromium(shipped_index):
         page.screenshot(path=str(ARTIFACTS / "chat_gqa_vs_mqa.png"), full_page=True)
 
 
-def test_hostile_model_output_does_not_render(shipped_index):
-    reply = ("Grouped-query attention shares key and value heads across groups of query heads [Q38]. "
-             "![x](http://evil.example/a.png) <img src=x onerror=alert(1)> <script>alert(2)</script>")
-    with FakeOllama(reply) as server, running_app(
-        shipped_index, STUDY_LLM_BACKEND="ollama", STUDY_OLLAMA_HOST=server.host, STUDY_LLM_MODEL="fake"
-    ) as url, browser_page() as page:
-        page.goto(url)
-        ask(page, "explain GQA vs MQA")
-        page.get_by_test_id("stExpander").filter(has_text="Q38 ·").wait_for(timeout=120_000)
-        sources = page.eval_on_selector_all("img", "els => els.map(e => e.getAttribute('src') || '')")
-        assert not [s for s in sources if s.startswith(("http:", "https:", "//")) and "127.0.0.1" not in s]
-        assert page.locator("[onerror]").count() == 0
-        assert "evil.example" not in page.content()
-        assert "Grouped-query attention shares" in page.get_by_test_id("stChatMessage").last.inner_text()
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "hostile_output.png"), full_page=True)
+FOUR = {"explain GQA vs MQA": 38, "what is LoRA?": 63, "what is RLHF?": 17, "what does temperature do when sampling?": 11}
 
 
-def test_practice_round_in_chromium(shipped_index, tmp_path):
-    with running_app(shipped_index, STUDY_PROGRESS_DIR=str(tmp_path / "progress")) as url, browser_page() as page:
-        page.goto(url)
+def test_four_learners_ask_at_once(app_url):
+    url, _ = app_url
+    with chromium() as browser:
+        pages = {question: new_session(browser, url) for question in FOUR}
+        for question, page in pages.items():
+            page.get_by_test_id("stChatInputTextArea").fill(question)
+        for page in pages.values():  # all four sent within milliseconds
+            page.get_by_test_id("stChatInputTextArea").press("Enter")
+        for question, page in pages.items():
+            answer_card(page, FOUR[question])
+        for question, page in pages.items():
+            assert messages(page, "user") == [question]  # its own question, once
+            (answer,) = messages(page, "assistant")
+            assert f"Q{FOUR[question]}" in answer  # cited, as a [Q..] badge and its card
+            others = {f"Q{n} ·" for q, n in FOUR.items() if q != question}
+            assert not [o for o in others if o in answer]  # nobody else's answer mixed in
+            assert page.get_by_test_id("stException").count() == 0
+        assert healthy(url)
+        late = new_session(browser, url)  # the app still serves a new learner
+        ask(late, "explain GQA vs MQA")
+        answer_card(late, 38)
+
+
+def test_bad_browser_input_gets_one_line_each_and_loses_nothing(app_url):
+    url, progress = app_url
+    with browser_page(url) as page:
+        sidebar = page.get_by_test_id("stSidebar")
+        learner = sidebar.get_by_label("Learner", exact=True)
+        learner.fill("bob smith")
+        learner.press("Enter")
+        refused = sidebar.get_by_test_id("stAlertContentError")
+        refused.wait_for(timeout=30_000)
+        assert "profile name 'bob smith' is not usable" in refused.inner_text()
+        learner.fill("bob")
+        learner.press("Enter")
+        sidebar.get_by_text("New learner bob").wait_for(timeout=30_000)
+
+        box = page.get_by_test_id("stChatInputTextArea")
+        long = "why " * 500 + "x"  # 2,001 characters
+        ask(page, long)
+        page.get_by_text("the question is 2,001 characters long").wait_for(timeout=30_000)
+        page.wait_for_function("n => document.querySelector('[data-testid=stChatInputTextArea]').value.length === n",
+                               arg=len(long), timeout=30_000)  # back in the box, not sent
+        assert messages(page, "user") == []
+
+        ask(page, "what is\u202e LoRA? <img src=x onerror=alert(1)> ![x](http://evil.example/a.png)")
+        answer_card(page, 63)
+        page.get_by_text("Removed invisible control characters").wait_for(timeout=10_000)
+        page.get_by_text("Your question contains HTML, a link or an image").wait_for(timeout=10_000)
+        assert page.locator("[onerror]").count() == 0 and "evil.example/a.png" not in page.eval_on_selector_all(
+            "img", "els => els.map(e => e.src).join(' ')")
+        assert "<img src=x onerror=alert(1)>" in messages(page, "user")[0]  # shown as typed, as text
+
+        ask(page, "what is RLHF?")
+        box.press("Enter")  # a rapid second Enter: the box is empty and disabled while answering
+        answer_card(page, 17)
+        ask(page, "what is RLHF?")  # the same question again right after its answer
+        page.get_by_text("You sent the same question twice: it is answered once.").wait_for(timeout=30_000)
+        assert [m for m in messages(page, "user") if m == "what is RLHF?"] == ["what is RLHF?"]
+        assert page.get_by_test_id("stException").count() == 0
+    assert not (progress / "bob smith.sqlite3").exists()
+
+
+def test_practice_round_in_chromium(app_url):
+    url, progress = app_url
+    with browser_page(url) as page:
+        learner = page.get_by_test_id("stSidebar").get_by_label("Learner", exact=True)
+        learner.fill("pia")
+        learner.press("Enter")
+        page.get_by_text("New learner pia").wait_for(timeout=30_000)
         page.get_by_test_id("stSidebar").get_by_text("Practice", exact=True).click()
         page.get_by_text("Practice: mock interview").wait_for(timeout=60_000)
         page.get_by_text("Q1.", exact=True).wait_for(timeout=60_000)  # nothing reviewed: Q1 first
@@ -126,4 +218,44 @@ def test_practice_round_in_chromium(shipped_index, tmp_path):
         page.screenshot(path=str(ARTIFACTS / "practice_round.png"), full_page=True)
         page.get_by_role("button", name="Next question").click()
         page.get_by_text("Q2.", exact=True).wait_for(timeout=60_000)
-    assert (tmp_path / "progress" / "default.sqlite3").exists()  # the grade was recorded
+    with sqlite3.connect(progress / "pia.sqlite3") as db:  # the grade was recorded, in pia's own file
+        assert db.execute("SELECT question FROM reviews").fetchall() == [(1,)]
+
+
+def test_hostile_model_output_does_not_render(shipped_index):
+    reply = ("Grouped-query attention shares key and value heads across groups of query heads [Q38]. "
+             "![x](http://evil.example/a.png) <img src=x onerror=alert(1)> <script>alert(2)</script>")
+    with FakeOllama(reply) as server, running_app(
+        shipped_index, STUDY_LLM_BACKEND="ollama", STUDY_OLLAMA_HOST=server.host, STUDY_LLM_MODEL="fake"
+    ) as url, browser_page(url) as page:
+        ask(page, "explain GQA vs MQA")
+        answer_card(page, 38)
+        sources = page.eval_on_selector_all("img", "els => els.map(e => e.getAttribute('src') || '')")
+        assert not [s for s in sources if s.startswith(("http:", "https:", "//")) and "127.0.0.1" not in s]
+        assert page.locator("[onerror]").count() == 0
+        assert "evil.example" not in page.content()
+        assert "Grouped-query attention shares" in page.get_by_test_id("stChatMessage").last.inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "hostile_output.png"), full_page=True)
+
+
+def test_busy_model_queue_and_stop_keep_everything(shipped_index):
+    """The embedded model writing (generative mode): a second learner waits with a visible
+    place in line; Stop ends the first answer at once and keeps its text and question."""
+    with running_app(shipped_index, STUDY_ANSWER_MODE="generative") as url, chromium() as browser:
+        first, second = new_session(browser, url), new_session(browser, url)
+        ask(first, "explain the transformer architecture in detail")
+        stop = first.locator(".st-key-stop_answer button")
+        stop.wait_for(timeout=60_000)
+        ask(second, "what is LoRA?")
+        second.get_by_text("Model busy, 1 ahead of you").wait_for(timeout=60_000)
+        stop.click()
+        first.get_by_text("Stopped: the answer above is incomplete").wait_for(timeout=30_000)
+        answer_card(second, 63)  # the model was freed for the learner in line
+        assert messages(first, "user") == ["explain the transformer architecture in detail"]
+        ask(first, "what is RLHF?")  # the stopped turn stays in the history
+        answer_card(first, 17)
+        assert messages(first, "user") == ["explain the transformer architecture in detail", "what is RLHF?"]
+        assert "Stopped: the answer above is incomplete" in messages(first, "assistant")[0]
+        ARTIFACTS.mkdir(exist_ok=True)
+        first.screenshot(path=str(ARTIFACTS / "stopped_answer.png"), full_page=True)

@@ -11,7 +11,7 @@ import pytest
 
 from assistant.llm.base import BackendError
 from assistant.llm.embedded import EmbeddedLLM
-from assistant.llm.gate import GATE, FairGate, waiting_shown_by
+from assistant.llm.gate import GATE, FairGate, watched_by
 
 PROMPT = [{"role": "system", "content": "Answer."},
           {"role": "user", "content": "List the numbers from 1 to 60, comma separated."}]
@@ -44,11 +44,16 @@ def test_a_stream_stopped_midway_frees_the_model_and_the_next_answer_is_whole(ll
     abandoned.close()
 
 
-def test_an_error_mid_read_releases_the_gate(llm):
-    with pytest.raises(KeyError):
-        for i, _ in enumerate(llm.stream(PROMPT, max_tokens=TOKENS, temperature=0.0)):
-            if i == 2:
-                raise KeyError("the page was rerun")  # what Streamlit raises into a running script
+def test_a_stop_heard_between_tokens_releases_the_gate(llm):
+    beats: list[int] = []
+
+    def beat() -> None:  # the UI's per-token call, where Streamlit raises a Stop click
+        beats.append(1)
+        if len(beats) == 3:
+            raise KeyError("Stop clicked")
+
+    with watched_by(on_token=beat), pytest.raises(KeyError):
+        llm.complete(PROMPT, max_tokens=TOKENS)
     wait_until_free()
 
 
@@ -64,7 +69,7 @@ def test_a_waiting_learner_hears_how_many_are_ahead(llm):
         results["first"] = text
 
     def second(heard: list[int]) -> None:
-        with waiting_shown_by(heard.append):
+        with watched_by(on_wait=heard.append):
             results["second"] = llm.complete(PROMPT, max_tokens=TOKENS)
 
     heard: list[int] = []
@@ -123,7 +128,7 @@ def test_a_wait_interrupted_by_the_page_gives_up_its_place():
     def interrupt(ahead: int) -> None:
         raise KeyError("rerun")  # the page reran while the learner waited
 
-    with waiting_shown_by(interrupt), pytest.raises(KeyError):
+    with watched_by(on_wait=interrupt), pytest.raises(KeyError):
         gate.enter(timeout=10)
     assert gate.waiting() == 1  # only the holder
     gate.leave(holder)

@@ -14,8 +14,7 @@ import streamlit as st
 
 from assistant.answer import Answer, Chat, Turn, check_question
 from assistant.errors import StudyError
-from assistant.llm.gate import waiting_shown_by
-from assistant.sanitize import sanitize_markdown
+from assistant.llm.gate import watched_by
 from assistant.settings import Settings, load_settings
 from ui.access import bind_problem, password_ok
 from ui.choices import model_choices
@@ -24,7 +23,7 @@ from ui.render import answer_markdown, busy_text, card_label, error_markdown, gu
 from ui.resources import assistant_for, backend_problem, coach_for, llm_for, retriever_for
 
 STOPPED = "stopped before the end"  # Answer.error of a turn the learner interrupted
-REPEAT_WINDOW = 3.0  # seconds: the same question sent again this soon is a double submit
+REPEAT_WINDOW = 3.0  # seconds after its answer: the same question sent again this soon is a double submit
 
 
 def show_error(text: str, settings: Settings | None, where=st) -> None:
@@ -118,8 +117,15 @@ def show_answer(answer: Answer, key: str, settings: Settings, coach=None) -> Non
         show_error(answer.error, settings)
         if answer.answer:
             st.caption("The answer above is incomplete.")
-    for sentence in answer.unsupported_sentences:
-        st.warning(f"Not supported by the guide: {sanitize_markdown(sentence)}", icon=":material/report:")
+    if answer.removed_sentences:
+        # What the model wrote that failed the checks: never shown as the answer, listed as
+        # plain text (never rendered) so the learner can see what was held back and why.
+        with st.expander(f"{len(answer.removed_sentences)} sentence(s) removed: the guide does not say this",
+                         icon=":material/report:"):
+            for removed in answer.removed_sentences:
+                st.text(f"{removed['sentence']}\n  ({removed['reason']})")
+    if answer.mode.startswith("generative, fell back"):
+        st.caption("The model's answer did not hold up against the guide; these are the guide's own lines.")
     cited = set(answer.citations)
     for hit in answer.sources:
         c = hit.chunk
@@ -145,13 +151,11 @@ def on_submit() -> None:
         state.input_error = str(err)
         state.question = typed  # shown in the box again, not sent
         return
-    last, turns = state.get("last_submit"), state.get("turns") or []
-    answered = bool(turns) and turns[-1].question == question and turns[-1].answer.error != STOPPED
-    if answered and last and last[0] == question and time.monotonic() - last[1] < REPEAT_WINDOW:
+    last = state.get("last_answered")
+    if last and last[0] == question and time.monotonic() - last[1] < REPEAT_WINDOW:
         state.input_messages = ["You sent the same question twice: it is answered once."]
         state.question = ""  # not sent again
         return
-    state.last_submit = (question, time.monotonic())
     state.input_messages = input_notes(typed)
 
 
@@ -165,14 +169,26 @@ def ask(chat: Chat, question: str, settings: Settings, coach) -> None:
         stop = st.empty()
         stop.button("Stop", key="stop_answer", icon=":material/stop_circle:")  # its click reruns: see finally
         placeholder, busy = st.empty(), st.empty()
-        text, done = "", False
+        text, done, beat = "", False, [0.0]
+
+        def waiting(ahead: int) -> None:
+            busy.info(busy_text(ahead), icon=":material/hourglass_top:")
+
+        def token() -> None:
+            # A Streamlit call is where a Stop click lands; the model's tokens come faster
+            # than the checked sentences shown, so give it one about ten times a second.
+            if time.monotonic() - beat[0] > 0.1:
+                beat[0] = time.monotonic()
+                busy.empty()
+
         try:
-            with waiting_shown_by(lambda ahead: busy.info(busy_text(ahead), icon=":material/hourglass_top:")), \
+            with watched_by(waiting, token), \
                     closing(chat.ask_stream(question, st.session_state.get("section_filter"))) as items:
                 for item in items:
                     busy.empty()
                     if isinstance(item, Answer):
                         done = True  # Chat kept the turn
+                        st.session_state.last_answered = (question, time.monotonic())
                         stop.empty()
                         placeholder.empty()
                         show_answer(item, f"turn{len(chat.turns) - 1}", settings, coach)

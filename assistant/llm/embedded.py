@@ -16,7 +16,7 @@ from pathlib import Path
 
 from assistant.errors import StudyError, missing_package
 from assistant.llm.base import LLM, BackendError, Message
-from assistant.llm.gate import GATE
+from assistant.llm.gate import GATE, token_heard
 from assistant.prompt import as_completion
 
 
@@ -149,6 +149,7 @@ class EmbeddedLLM(LLM):
                     ) from None
                 if isinstance(item, BaseException):
                     raise item
+                token_heard()
                 yield item
         finally:
             cancel.set()

@@ -3,8 +3,9 @@
 llama.cpp runs one generation per context, and two at once on 2 cores would only halve
 each other's speed, so embedded generations queue here. A waiter can see how many are
 ahead of it (the UI shows "model busy, N ahead") and gives up after a timeout instead of
-hanging. Whoever shows the wait registers a callback for the current thread with
-`waiting_shown_by`; the model code itself knows nothing about the UI.
+hanging. Whoever reads a stream can watch it from the current thread with `watched_by`:
+how many are ahead while it waits, and a beat per token while it streams (a UI uses the
+beat to notice a Stop click between sentences); the model code knows nothing about the UI.
 """
 
 from __future__ import annotations
@@ -12,24 +13,39 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from assistant.llm.base import BackendError
 
-_on_wait: ContextVar[Callable[[int], None] | None] = ContextVar("on_wait", default=None)
+
+@dataclass(frozen=True)
+class _Watch:
+    on_wait: Callable[[int], None] | None = None
+    on_token: Callable[[], None] | None = None
+
+
+_watch: ContextVar[_Watch] = ContextVar("watch", default=_Watch())
 
 
 @contextmanager
-def waiting_shown_by(callback: Callable[[int], None]) -> Iterator[None]:
-    """While inside, a generation that must queue calls `callback(n_ahead)` about twice a
-    second from this thread (so a UI can show it, and can interrupt the wait)."""
-    token = _on_wait.set(callback)
+def watched_by(on_wait: Callable[[int], None] | None = None, on_token: Callable[[], None] | None = None):
+    """While inside, streams read on this thread call `on_wait(n_ahead)` about twice a
+    second while queued and `on_token()` for each token; either may raise to interrupt."""
+    token = _watch.set(_Watch(on_wait, on_token))
     try:
         yield
     finally:
-        _on_wait.reset(token)
+        _watch.reset(token)
+
+
+def token_heard() -> None:
+    """Backends call this as each token reaches the reader."""
+    beat = _watch.get().on_token
+    if beat is not None:
+        beat()
 
 
 class FairGate:
@@ -53,9 +69,9 @@ class FairGate:
 
     def enter(self, timeout: float) -> object:
         """Wait for our turn; BackendError after `timeout` seconds. The current thread's
-        `waiting_shown_by` callback hears the number ahead while waiting; an exception from
-        it (a UI interrupting the wait) gives the place up."""
-        ticket, report = object(), _on_wait.get()
+        `watched_by` hears the number ahead while waiting; an exception from it (a UI
+        interrupting the wait) gives the place up."""
+        ticket, report = object(), _watch.get().on_wait
         deadline = time.monotonic() + timeout
         with self._cond:
             self._queue.append(ticket)

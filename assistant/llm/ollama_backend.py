@@ -6,6 +6,7 @@ from contextlib import contextmanager
 
 from assistant.errors import missing_package
 from assistant.llm.base import LLM, BackendError, Message, server_says
+from assistant.llm.gate import token_heard
 
 
 class OllamaLLM(LLM):
@@ -61,6 +62,7 @@ class OllamaLLM(LLM):
         options = {"num_predict": max_tokens, "temperature": temperature, "num_ctx": self.context_window}
         with self._errors():
             for part in self._client.chat(model=self.model, messages=messages, stream=True, options=options):
+                token_heard()
                 text = part.message.content
                 if text:
                     yield text

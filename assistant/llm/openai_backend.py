@@ -6,6 +6,7 @@ from contextlib import contextmanager
 
 from assistant.errors import missing_package
 from assistant.llm.base import LLM, BackendError, Message, server_says
+from assistant.llm.gate import token_heard
 
 
 class OpenAILLM(LLM):
@@ -77,6 +78,7 @@ class OpenAILLM(LLM):
                 model=model, messages=messages, stream=True, max_tokens=max_tokens, temperature=temperature
             )
             for chunk in chunks:
+                token_heard()
                 if chunk.choices and chunk.choices[0].delta.content:
                     yield chunk.choices[0].delta.content
 
