@@ -13,6 +13,7 @@ from assistant.practice.coach import Coach
 from assistant.practice.progress import ProgressStore
 from assistant.practice.schedule import DAY, Card, Schedule
 from tests.conftest import call_study
+from tests.test_ui import app  # noqa: F401  (the AppTest fixture, loopback bind)
 
 # good / partial / wrong answers for several questions
 ANSWERS = {
@@ -255,3 +256,31 @@ def test_coach_words_feedback_but_never_changes_the_grade(shipped_index, tmp_pat
     assert "Coach: Good start: add that MQA shares one K/V head." in coached.stdout
     score_line = plain.stdout.strip().splitlines()[0]
     assert score_line in coached.stdout and "Score: " in sent and "Missed: " in sent
+
+
+def test_practice_page_teaches_and_explains_back(app, tmp_path, monkeypatch):
+    """The Practice page after a grade (next review, follow-up that can be answered next), the
+    explain-it-back mode, and the Mastery page's FSRS definitions: Streamlit's AppTest, real models."""
+    monkeypatch.setenv("STUDY_PROGRESS_DIR", str(tmp_path))
+    at = app()
+    at.radio(key="view").set_value("Practice").run()
+    at.text_area(key="practice_answer").input("Generative AI creates new content by learning the joint "
+                                              "distribution; discriminative AI classifies existing data").run()
+    at.button(key="practice_grade_btn").click().run()
+    assert not at.exception, at.exception
+    follow = at.session_state["practice_follow_q"]
+    assert follow not in (None, 1) and any(f"Q{follow} ·" in box.value for box in at.info)
+    assert any(c.value.startswith("Rated ") and "next review" in c.value for c in at.caption)
+    at.button(key="practice_follow_btn").click().run()
+    assert at.session_state["practice_q"] == follow and at.session_state["practice_grade"] is None
+
+    at.radio(key="practice_mode").set_value("Explain it back").run()
+    at.selectbox(key="explain_q").set_value(38).run()
+    at.text_area(key="explain_text").input("GQA shares one key/value head per group of query heads. "
+                                           "It removes the softmax.").run()
+    at.button(key="explain_grade_btn").click().run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error if "removes the softmax" in e.value]
+    at.radio(key="view").set_value("Mastery").run()
+    assert {m.label: m.value for m in at.metric}["Learning"] == "2"  # Q1 answered, Q38 explained
+    assert any("desired retention of 90%" in c.value for c in at.caption)

@@ -52,13 +52,13 @@ def practice_page(coach, section: str | None, llm=None) -> None:
         try:
             state.practice_grade, card = coach.grade(chunk.number, state.get("practice_answer", ""))
             state.practice_review = coach.review_summary(card)
-            state.practice_follow = _follow_number(coach, state.practice_grade)
+            state.practice_follow_q = _follow_number(coach, state.practice_grade)
         except StudyError as err:
             st.error(str(err), icon=":material/error:")
     right.button("Next question", key="practice_next", on_click=_next_question)
     grade = state.get("practice_grade")
     if grade is not None and grade.question == chunk.number:
-        _show_grade(coach, grade, state.get("practice_review"), [], state.get("practice_follow"),
+        _show_grade(coach, grade, state.get("practice_review"), [], state.get("practice_follow_q"),
                     "Answer this follow-up", _answer_follow_up, "practice")
         if llm is not None and st.button("Coach me", key="practice_coach", icon=":material/record_voice_over:"):
             _coach(llm, grade)
@@ -109,7 +109,7 @@ def _show_grade(coach, grade, review, unbacked, follow, follow_label, on_follow,
         related = coach.grader.chunk(follow)
         st.info(f"Follow-up, a related question: Q{related.number} · {guide_text_markdown(related.title)}",
                 icon=":material/arrow_forward:")
-        st.button(follow_label, key=f"{key}_follow", on_click=on_follow, args=(related.number,))
+        st.button(follow_label, key=f"{key}_follow_btn", on_click=on_follow, args=(related.number,))
 
 
 def _when(due_at: float | None) -> str:
