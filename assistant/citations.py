@@ -25,7 +25,7 @@ from assistant.text import content_terms, stem
 _MARKER = re.compile(r"\s*[\[(]\s*Q\s*\d{1,3}(?:\s*[,;&]\s*(?:and\s+)?Q?\s*\d{1,3})*\s*[\])]", re.I)
 _NUMBER = re.compile(r"\d{1,3}")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[^\s])|\n+")
-_LIST_ITEM = re.compile(r"(?:[-*•]|\d+[.)])\s")
+_LIST_ITEM = re.compile(r"(?:[-*•>|]|\d+[.)])\s")
 REFUSAL = "The guide does not cover"
 
 
@@ -56,8 +56,14 @@ def split_sentences(text: str) -> list[str]:
 
     >>> split_sentences("GQA groups heads. [Q38] MQA shares one.\\n- KV cache")
     ['GQA groups heads. [Q38]', 'MQA shares one.', '- KV cache']
+    >>> split_sentences("| **GANs** | Two networks compete. | Images |\\nDone.")
+    ['| **GANs** | Two networks compete. | Images |', 'Done.']
     """
-    parts = [p.strip() for p in _SENTENCE_END.split(text) if p.strip()]
+    parts = []
+    for line in text.split("\n"):
+        # A table row is one statement: splitting it at ". " would break the table.
+        parts += [line.strip()] if line.lstrip().startswith("|") else _SENTENCE_END.split(line)
+    parts = [p.strip() for p in parts if p.strip()]
     out: list[str] = []
     for part in parts:
         lead = _MARKER.match(part)
@@ -146,7 +152,7 @@ class SentenceGate:
 
     def says_something(self) -> bool:
         """False when what was shown is empty or near-empty (fewer than four topic terms)."""
-        return sum(len(content_terms(s)) for s in self.accepted) >= 4
+        return sum(len([t for t in content_terms(strip_markers(s)) if t.isalpha()]) for s in self.accepted) >= 4
 
     def _decide(self, sentences: list[str]) -> list[str]:
         out = []

@@ -106,8 +106,16 @@ def open_assistant(settings: Settings, llm=None, retriever: HybridRetriever | No
         max_sources=settings.answer_sources,
         answer_tokens=settings.answer_tokens,
         scope=open_scope(settings, retriever),
-        mode=settings.resolved_answer_mode,
+        mode=answer_mode(settings, llm),
     )
+
+
+def answer_mode(settings: Settings, llm) -> str:
+    """The configured answer mode; "auto" writes with the model only when it is not one of
+    the tiny embedded ones, which corrupt facts (README "Answering")."""
+    if settings.answer_mode != "auto":
+        return settings.answer_mode
+    return "grounded" if llm.name.startswith("embedded") else "generative"
 
 
 def open_coach(settings: Settings, retriever: HybridRetriever | None = None):

@@ -231,10 +231,25 @@ def _flips(sentence: str, chunks: Sequence[Chunk]) -> list[Problem]:
     return problems
 
 
+def _spelled_out(text: str) -> str:
+    """The long forms of the abbreviations a text uses, "K/V" included.
+
+    >>> _spelled_out("Many Q heads, 1 K/V head (low VRAM)")
+    'key value gpu memory'
+    """
+    joined = re.sub(r"\b([A-Za-z])/([A-Za-z])\b", r"\1\2", text)
+    return " ".join(ABBREVIATIONS[t] for t in dict.fromkeys(tokens(joined)) if t in ABBREVIATIONS)
+
+
 def _unstated(sentence: str, source: str, question: str) -> list[Problem]:
     terms = [t for t in dict.fromkeys(content_terms(sentence)) if t not in _FRAMING]
-    known = _terms(source) | _terms(question)
-    novel = [t for t in terms if t not in known and not t.isdigit()]
+    known = _terms(f"{source} {_spelled_out(source)}") | _terms(f"{question} {_spelled_out(question)}")
+
+    def is_known(term: str) -> bool:
+        parts = term.split("-")  # "grouped-query" is known when "grouped" and "query" are
+        return term in known or (len(parts) > 1 and all(stem(p) in known or p in known for p in parts))
+
+    novel = [t for t in terms if not is_known(t) and not t.isdigit()]
     if len(novel) >= 3 and len(novel) > len(terms) / 2:
         return [Problem("unstated", f"the cited question says nothing of {', '.join(novel[:4])}")]
     return []
