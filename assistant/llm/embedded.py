@@ -85,7 +85,7 @@ def _load(path: str, n_ctx: int):
 
 
 class EmbeddedLLM(LLM):
-    DEFAULT_MODEL = "gemma3-270m"  # chosen by `python -m eval.answer_eval` (README)
+    DEFAULT_MODEL = "gemma3-270m"  # for generative/hybrid answers; compared in bench/bench_trust.py (README)
     # Base models ramble on into a next "Question:" or start copying source blocks.
     STOP = ["\nQuestion:", "<end_of_turn>", "\n\n\n", "<source", "</source", "\nExample:"]
 
