@@ -73,7 +73,7 @@ class SM2:
 class FSRS:
     def __init__(self, retention: float):
         self.schedule = Schedule(retention)
-        self.name = f"FSRS, desired retention {retention:.2f}"
+        self.name = f"FSRS, desired retention {retention:.2f}" + (" (default)" if retention == 0.9 else "")
 
     def new(self, question: int):
         from assistant.practice.schedule import Card
