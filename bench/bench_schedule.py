@@ -159,7 +159,8 @@ def run(schedulers, seeds: int, days: int, curve: str) -> list[dict]:
 def at_same_recall(baseline: dict, fsrs_rows: list[tuple[float, dict]]) -> tuple[float, float] | None:
     """FSRS's reviews at the baseline's recall, interpolated between the two retentions that bracket it.
 
-    >>> r, n = at_same_recall({"recall": 0.85}, [(0.8, {"recall": 0.8, "reviews": 100}), (0.9, {"recall": 0.9, "reviews": 200})])
+    >>> rows = [(0.8, {"recall": 0.8, "reviews": 100}), (0.9, {"recall": 0.9, "reviews": 200})]
+    >>> r, n = at_same_recall({"recall": 0.85}, rows)
     >>> round(r, 3), round(n)
     (0.85, 150)
     """

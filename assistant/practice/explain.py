@@ -33,7 +33,8 @@ class Explanation:
     def feedback(self) -> str:
         """The grade's feedback, then the sentences to check.
 
-        >>> print(Explanation(Grade(1, "T", 90, ["a b c"], [], "", feedback="Strong (90/100)."), ["Cats fly."]).feedback)
+        >>> grade = Grade(1, "T", 90, ["a b c"], [], "", feedback="Strong (90/100).")
+        >>> print(Explanation(grade, ["Cats fly."]).feedback)
         Strong (90/100). Not in the guide's answer, check these: Cats fly.
         """
         if not self.unbacked:
