@@ -116,11 +116,3 @@ def answer_mode(settings: Settings, llm) -> str:
     if settings.answer_mode != "auto":
         return settings.answer_mode
     return "grounded" if llm.name.startswith("embedded") else "generative"
-
-
-def open_coach(settings: Settings, retriever: HybridRetriever | None = None):
-    """Study mode over the index, with this profile's progress file."""
-    from assistant.practice.coach import Coach
-    from assistant.practice.progress import ProgressStore
-
-    return Coach(retriever or open_retriever(settings), ProgressStore(settings.progress_path))
