@@ -18,6 +18,7 @@ Nothing is paraphrased, so nothing can be misquoted; the cost is prose.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ import numpy as np
 
 from assistant.cards import Block, blocks_of
 from assistant.retrieval import Hit
+from assistant.statements import names_in
 from assistant.text import STOPWORDS, content_terms, stem, tokens
 
 # Words that ask *about* an aspect without naming one.
@@ -76,6 +78,7 @@ class Composer:
         # How many titles use each term: a term that only one or two titles use names a
         # question; "fine-tuning" (in ten titles) does not.
         self.title_df = Counter(t for c in chunks for t in self._terms(c.title))
+        self.guide_text = " ".join(f"{c.title} {c.text}" for c in chunks).lower()
         self._vectors: dict[str, np.ndarray] = {}
 
     def _query_terms(self, query: str) -> set[str]:
@@ -151,6 +154,20 @@ class Composer:
                 return hit
         return None
 
+    def unknown_names(self, query: str) -> list[str]:
+        """Names in the query that the guide never mentions ("how is it different from DPO?").
+
+        >>> from assistant.store import Chunk
+        >>> Composer([Chunk("Q17", 17, "What is RLHF?", "S", "RLHF uses PPO at an endpoint.")]).unknown_names("RLHF vs DPO")
+        ['DPO']
+        """
+        if not self.guide_text:
+            return []
+        def mentioned(name: str) -> bool:  # as a word: "DPO" is not in "endpoint"
+            return re.search(rf"(?<![a-z0-9]){re.escape(name.lower())}s?(?![a-z0-9])", self.guide_text) is not None
+
+        return [n for n in dict.fromkeys(names_in(query)) if not mentioned(n)]
+
     def compose(self, query: str, hits: Sequence[Hit], followup: bool = False) -> Composition:
         """The grounded answer to `query` from the ranked `hits` (at most two questions)."""
         if not hits:
@@ -167,6 +184,10 @@ class Composer:
             used += blocks
             heading = f"**Q{hit.chunk.number}. {hit.chunk.title}**"
             parts.append(f"{heading}\n\n{render(blocks, hit.chunk.number)}")
+        if unknown := self.unknown_names(query):
+            # Said plainly rather than left for the learner to infer from an answer about
+            # something else.
+            parts.insert(0, f"*The guide does not mention {', '.join(unknown)}; what it says on the closest question:*")
         return Composition("\n\n".join(parts), [h.chunk.number for h in chosen], chosen, used)
 
 

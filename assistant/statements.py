@@ -86,10 +86,10 @@ def _terms(text: str) -> set[str]:
     return set(content_terms(text))
 
 
-def _names_in(text: str) -> list[str]:
+def names_in(text: str) -> list[str]:
     """Names in a sentence: acronyms, CamelCase, words with digits.
 
-    >>> _names_in("GQA groups heads like PagedAttention in GPT-4, not 4 heads")
+    >>> names_in("GQA groups heads like PagedAttention in GPT-4, not 4 heads")
     ['GQA', 'PagedAttention', 'GPT-4']
     """
     return [m.group(0) for m in _NAME.finditer(text) if not m.group(0).isdigit()]
@@ -277,7 +277,7 @@ def check_statement(sentence: str, chunks: Sequence[Chunk], question: str = "") 
         problems.append(Problem("number", f"'{n}' is not in the cited question"))
     low = source.lower()
     words = {w for w in re.findall(r"[a-z0-9]+", low)} | {stem(w) for w in re.findall(r"[a-z]+", low)}
-    for name in _names_in(plain):
+    for name in names_in(plain):
         if not _named_in_source(name, low, words):
             problems.append(Problem("unnamed", f"'{name}' is not named in the cited question"))
     problems += _flips(plain, chunks)

@@ -174,3 +174,11 @@ def test_fact_probes_score_correct_contradiction_empty_and_leak():
     wrong = score_probe(ISSUE_GQA_ANSWER, False, must, must_not)
     assert wrong["correct"] == 0.0 and wrong["leak"] == 1.0
     assert score_probe("", False, must, must_not)["empty"] == 1.0
+
+
+def test_follow_up_naming_what_the_guide_never_mentions_says_so(settings, retriever):
+    chat_cli = call_study(["ask", "--json"], settings.index_dir,
+                          stdin=json.dumps({"query": "and how is it different from DPO?", "history": ["what is RLHF"]}) + "\n")
+    answer = json.loads(chat_cli.stdout)
+    assert answer["answer"].startswith("*The guide does not mention DPO;")
+    assert answer["citations"] == [17] and "PPO (Proximal Policy Optimization)" in answer["answer"]
