@@ -14,6 +14,7 @@ from assistant.llm.ollama_backend import OllamaLLM
 from assistant.llm.openai_backend import OpenAILLM
 from assistant.settings import Settings
 from tests.fake_ollama import FakeOllama, closed_port
+from tests.hostile_server import HostileServer
 
 REPLY = "Grouped-query attention shares each key and value head across a group of query heads [Q38]."
 
@@ -92,7 +93,7 @@ def test_openai_backend_against_llama_cpp_server(settings, retriever, llama_serv
     chat = Chat(open_assistant(settings, llm=llm, retriever=retriever))
     items = list(chat.ask_stream("explain GQA vs MQA"))
     answer = items[-1]
-    assert len(items) > 3 and answer.complete, answer.error
+    assert len(items) >= 2 and answer.complete, answer.error  # checked text, then the Answer
     assert 38 in answer.citations and set(answer.citations) <= {h.chunk.number for h in answer.sources}
 
 
@@ -105,3 +106,16 @@ def test_openai_backend_unreachable_and_unknown_model(settings, retriever, llama
     )
     # llama.cpp's server serves its one model whatever name is asked for; a 404 would name the fix.
     assert answer.complete or "STUDY_LLM_MODEL" in answer.error
+
+
+def test_server_error_text_is_sanitised_where_it_enters():
+    """A hostile server's error message reaches the CLI and the UI without its markup."""
+    from assistant.llm import BackendError
+
+    with HostileServer() as server:
+        for llm in (OllamaLLM(server.host, "m", timeout=5), OpenAILLM(server.host + "/v1", "m", timeout=5)):
+            with pytest.raises(BackendError) as caught:
+                llm.complete([{"role": "user", "content": "hi"}])
+            text = str(caught.value)
+            assert "model crashed beacon click me see" in text and "\n" not in text
+            assert not [bad for bad in ("evil.example", "<img", "![", "](") if bad in text], text

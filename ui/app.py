@@ -20,7 +20,7 @@ from ui.access import bind_problem, password_ok
 from ui.choices import model_choices
 from ui.practice import mastery_page, practice_page
 from ui.render import answer_markdown, busy_text, card_label, error_markdown, guide_text_markdown, input_notes
-from ui.resources import assistant_for, backend_problem, coach_for, llm_for, retriever_for
+from ui.resources import address_of, assistant_for, backend_problem, coach_for, llm_for, retriever_for
 
 STOPPED = "stopped before the end"  # Answer.error of a turn the learner interrupted
 REPEAT_WINDOW = 3.0  # seconds after its answer: the same question sent again this soon is a double submit
@@ -98,7 +98,7 @@ def learner(base: Settings) -> str:
 
 def status_line(settings: Settings, retriever, llm) -> None:
     problem = None if settings.llm_backend == "embedded" else backend_problem(
-        settings.llm_backend, settings.llm_model, llm
+        settings.llm_backend, settings.llm_model, address_of(settings), llm
     )
     reach = "ready" if problem is None else "not reachable"
     st.sidebar.caption(f"{len(retriever.chunks)} questions indexed · {llm.name} · {reach}")
@@ -203,8 +203,8 @@ def ask(chat: Chat, question: str, settings: Settings, coach) -> None:
 def chat_page(settings: Settings, retriever, llm, coach) -> None:
     state = st.session_state
     state.setdefault("turns", [])
-    key = (settings.llm_backend, settings.llm_model, settings.top_k, settings.resolved_answer_mode,
-           str(settings.index_dir), settings.chroma_url)
+    key = (settings.llm_backend, settings.llm_model, address_of(settings), settings.top_k,
+           settings.resolved_answer_mode, str(settings.index_dir), settings.chroma_url)
     chat = Chat(assistant_for(key, settings, llm, retriever))
     chat.turns = state.turns  # this browser session's history, nobody else's
     for i, turn in enumerate(chat.turns):
@@ -246,7 +246,7 @@ def main() -> None:
     try:
         retriever = retriever_for(str(base.index_dir), base.chroma_url, base.collection, base.embed_model)
         settings, view = sidebar(base, retriever)
-        llm = llm_for(settings.llm_backend, settings.llm_model, settings)
+        llm = llm_for(settings.llm_backend, settings.llm_model, address_of(settings), settings)
     except StudyError as err:
         show_error(str(err), base)
         st.stop()

@@ -13,6 +13,11 @@ import streamlit as st
 from assistant.settings import Settings
 
 
+def address_of(settings: Settings) -> str | None:
+    """The configured server address of the chosen backend (None: in-process)."""
+    return {"ollama": settings.ollama_host, "openai": settings.openai_base_url}.get(settings.llm_backend)
+
+
 @st.cache_resource(show_spinner="Loading the index and the embedding model…", max_entries=2)
 def retriever_for(index_dir: str, chroma_url: str | None, collection: str, embed_model: str):
     from assistant.index import open_retriever
@@ -22,15 +27,16 @@ def retriever_for(index_dir: str, chroma_url: str | None, collection: str, embed
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=4)
-def llm_for(backend: str, model: str | None, _settings: Settings):
-    """The LLM for one configured choice; hosts, URLs and keys come from the server's settings."""
+def llm_for(backend: str, model: str | None, address: str | None, _settings: Settings):
+    """The LLM for one configured choice; hosts, URLs and keys come from the server's settings
+    (`address`, the configured host of that backend, is part of the key only)."""
     from assistant.llm import get_llm
 
     return get_llm(_settings.model_copy(update={"llm_backend": backend, "llm_model": model}))
 
 
 @st.cache_data(ttl=15, show_spinner=False, max_entries=8)
-def backend_problem(backend: str, model: str | None, _llm) -> str | None:
+def backend_problem(backend: str, model: str | None, address: str | None, _llm) -> str | None:
     """None when the backend answers a cheap probe, else the one-line error. Cached briefly
     so a down server costs one probe per 15 s, not one per rerun."""
     from assistant.errors import StudyError
