@@ -195,6 +195,11 @@ def ask(chat: Chat, question: str, settings: Settings, coach) -> None:
                     else:
                         text += item
                         placeholder.markdown(answer_markdown(text) + " ▌")
+        except StudyError as err:  # e.g. the prompt cannot be built: said in one line, the turn kept
+            done = True
+            chat.turns.append(Turn(question, Answer(question, text, [], [], complete=False, error=str(err))))
+            stop.empty()
+            show_error(str(err), settings)
         finally:
             if not done:  # interrupted: no st calls here, the run is ending
                 chat.turns.append(Turn(question, Answer(question, text, [], [], complete=False, error=STOPPED)))
