@@ -129,11 +129,16 @@ def test_password_is_asked_once_per_session(app, monkeypatch):
     assert not app().chat_input  # a new session asks again
 
 
-def test_open_bind_without_a_password_is_refused(app):
+def test_open_bind_without_a_password_is_refused(app, monkeypatch):
     config.set_option("server.address", "0.0.0.0")  # restored by the fixture
     at = app()
     assert not at.chat_input and not at.sidebar.selectbox
     assert "set STUDY_UI_PASSWORD" in at.error[0].value and "--insecure-no-auth" in at.error[0].value
+    monkeypatch.setenv("STUDY_UI_PASSWORD", "correct horse battery staple")
+    assert app().text_input(key="login_password")  # with a password: the login form
+    monkeypatch.delenv("STUDY_UI_PASSWORD")
+    monkeypatch.setenv("STUDY_UI_INSECURE_NO_AUTH", "1")  # what --insecure-no-auth sets
+    assert app().chat_input
 
 
 def test_cli_refuses_an_open_bind_without_a_secret(shipped_index, monkeypatch):
