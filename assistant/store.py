@@ -1,15 +1,22 @@
-"""The Chroma collection that holds one chunk per question, reached through llama-index.
+"""The Chroma collection that holds one chunk per question, read and written through
+llama-index's ChromaVectorStore (assistant/vector_store.py).
 
-Embedded Chroma on disk by default; a Chroma server when `STUDY_CHROMA_URL` is set.
-The collection's metadata records which embedding model wrote it, so an index built
-with another model is refused with a fix instead of returning nonsense neighbours.
+Embedded Chroma on disk by default; a Chroma server when `STUDY_CHROMA_URL` is set; the
+same ChromaVectorStore over either. Chunks go in as llama-index TextNodes and come back
+with their embeddings; retrieval scores them itself (assistant/retrieval.py). The
+collection's metadata records which embedding model wrote it, so an index built with
+another model is refused with a fix instead of returning nonsense neighbours. A server
+that is down or refuses us is named as such (assistant/chroma_errors.py).
 """
 
 from __future__ import annotations
 
+import functools
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
+from assistant.chroma_errors import server_error
 from assistant.errors import StudyError
 from assistant.settings import Settings
 
@@ -39,7 +46,11 @@ def _chroma():
 
 
 def open_client(settings: Settings):
-    """A Chroma client for the configured mode, with telemetry off."""
+    """A Chroma client for the configured mode, with telemetry off.
+
+    A server's credentials come from chromadb's own settings (CHROMA_CLIENT_AUTH_PROVIDER,
+    CHROMA_CLIENT_AUTH_CREDENTIALS), read from the environment by ChromaSettings.
+    """
     chromadb, ChromaSettings = _chroma()
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if settings.chroma_url:
@@ -49,22 +60,48 @@ def open_client(settings: Settings):
                 f"STUDY_CHROMA_URL={settings.chroma_url!r} is not an http(s) URL",
                 "set it like http://127.0.0.1:8000 or unset it for the embedded index",
             )
-        try:
-            client = chromadb.HttpClient(
+        # Creating the client already asks the server who we are and checks the tenant
+        # and database, so a server that is down or refuses us fails here.
+        with named_server_failures(settings):
+            return chromadb.HttpClient(
                 host=url.hostname,
                 port=url.port or (443 if url.scheme == "https" else 8000),
                 ssl=url.scheme == "https",
                 settings=chroma_settings,
             )
-            client.heartbeat()
-        except Exception as exc:  # connection errors differ across chromadb versions
-            raise StudyError(
-                f"Chroma server at {settings.chroma_url} is not reachable ({type(exc).__name__})",
-                "start it with `chroma run --path DIR --port PORT` or unset STUDY_CHROMA_URL",
-            ) from exc
-        return client
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+
+
+@contextmanager
+def named_server_failures(settings: Settings):
+    """Turn a failure to reach, or be let in by, the Chroma server into its own one-line
+    StudyError; any other failure passes through exactly as raised."""
+    try:
+        yield
+    except StudyError:
+        raise
+    except Exception as exc:  # chromadb raises bare Exception for unknown HTTP answers
+        named = server_error(exc, settings.chroma_url, _credentials_set()) if settings.chroma_url else None
+        if named is None:
+            raise
+        raise named from exc
+
+
+def _credentials_set() -> bool:
+    _, ChromaSettings = _chroma()
+    return bool(ChromaSettings().chroma_client_auth_credentials)
+
+
+def _through_server(method):
+    """Store methods talk to the server: name its failures (see named_server_failures)."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with named_server_failures(self.settings):
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 def where(settings: Settings) -> str:
@@ -78,15 +115,22 @@ class GuideStore:
         self.settings = settings
         self.client = client or open_client(settings)
         self._collection = None
+        self._vector_store = None
 
     # -- collection --------------------------------------------------------
+    @_through_server
     def exists(self) -> bool:
+        """Whether the collection is there. Only "not found" means no: a server that is
+        down or refuses us is its own error, not "run `study ingest` first"."""
+        from chromadb.errors import NotFoundError
+
         try:
             self.client.get_collection(self.settings.collection)
-            return True
-        except Exception:  # chromadb raises NotFoundError/ValueError by version
+        except NotFoundError:
             return False
+        return True
 
+    @_through_server
     def collection(self, create: bool = False):
         if self._collection is None:
             if create:
@@ -101,6 +145,14 @@ class GuideStore:
             else:
                 self._collection = self.client.get_collection(self.settings.collection)
         return self._collection
+
+    def vector_store(self, create: bool = False):
+        """The collection as a llama-index vector store (GuideVectorStore)."""
+        if self._vector_store is None:
+            from assistant.vector_store import GuideVectorStore
+
+            self._vector_store = GuideVectorStore(chroma_collection=self.collection(create=create))
+        return self._vector_store
 
     def embed_info(self) -> tuple[str | None, int | None]:
         meta = self.collection().metadata or {}
@@ -117,64 +169,65 @@ class GuideStore:
                 "`study ingest --rebuild` (or another STUDY_INDEX_DIR)",
             )
 
+    @_through_server
     def record_embed_model(self, name: str, dim: int) -> None:
         coll = self.collection(create=True)
         meta = {k: v for k, v in (coll.metadata or {}).items() if not k.startswith("hnsw:")}
         meta.update({"embed_model": name, "embed_dim": dim})
         coll.modify(metadata=meta)
 
+    @_through_server
     def drop(self) -> None:
         if self.exists():
             self.client.delete_collection(self.settings.collection)
-        self._collection = None
+        self._collection = self._vector_store = None
 
     # -- chunks ------------------------------------------------------------
+    @_through_server
     def stored_hashes(self) -> dict[str, str]:
         if not self.exists():
             return {}
-        got = self.collection().get(include=["metadatas"])
-        return {i: (m or {}).get("content_hash", "") for i, m in zip(got["ids"], got["metadatas"])}
+        return self.vector_store().content_hashes()
 
+    @_through_server
     def count(self) -> int:
         return self.collection().count()
 
+    @_through_server
     def upsert(self, nodes) -> None:
         """Insert or replace nodes (llama-index TextNodes with embeddings) by id."""
-        if not nodes:
-            return
-        coll = self.collection(create=True)
-        # ChromaVectorStore.add uses collection.add, which keeps the old row when an id
-        # exists; a changed answer must replace it, so write with upsert ourselves,
-        # in llama-index's own node-to-metadata format so its query path reads it back.
-        from llama_index.core.vector_stores.utils import node_to_metadata_dict
+        if nodes:
+            self.vector_store(create=True).upsert(nodes)
 
-        coll.upsert(
-            ids=[n.node_id for n in nodes],
-            embeddings=[n.get_embedding() for n in nodes],
-            metadatas=[node_to_metadata_dict(n, remove_text=True, flat_metadata=True) for n in nodes],
-            documents=[n.get_content() for n in nodes],
-        )
-
+    @_through_server
     def delete(self, ids: list[str]) -> None:
         if ids:
-            self.collection().delete(ids=ids)
+            self.vector_store().delete_nodes(node_ids=ids)
 
+    @_through_server
     def chunks(self, with_embeddings: bool = False) -> list[Chunk]:
-        include = ["documents", "metadatas"] + (["embeddings"] if with_embeddings else [])
-        got = self.collection().get(include=include)
-        embeddings = got.get("embeddings") if with_embeddings else None
-        out = []
-        for i, (cid, doc, meta) in enumerate(zip(got["ids"], got["documents"], got["metadatas"])):
-            meta = meta or {}
-            out.append(
-                Chunk(
-                    id=cid,
-                    number=int(meta.get("number", 0)),
-                    title=meta.get("title", ""),
-                    section=meta.get("section", ""),
-                    text=doc or "",
-                    content_hash=meta.get("content_hash", ""),
-                    embedding=tuple(embeddings[i]) if embeddings is not None else (),
-                )
-            )
-        return sorted(out, key=lambda c: c.number)
+        from assistant.vector_store import NotOurRows
+
+        try:
+            nodes = self.vector_store().nodes(with_embeddings)
+        except NotOurRows as exc:
+            raise StudyError(
+                f"collection {self.settings.collection!r} in {where(self.settings)} holds row {exc} "
+                "that `study ingest` did not write",
+                "set STUDY_COLLECTION to another name, or rebuild it with `study ingest --rebuild`",
+            ) from exc
+        return sorted((chunk_of(n) for n in nodes), key=lambda c: c.number)
+
+
+def chunk_of(node) -> Chunk:
+    """The Chunk a stored llama-index node holds (its embedding, if it was read)."""
+    meta = node.metadata or {}
+    return Chunk(
+        id=node.node_id,
+        number=int(meta.get("number", 0)),
+        title=meta.get("title", ""),
+        section=meta.get("section", ""),
+        text=node.get_content() or "",
+        content_hash=meta.get("content_hash", ""),
+        embedding=tuple(node.embedding or ()),
+    )

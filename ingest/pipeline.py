@@ -138,8 +138,13 @@ def ingest(
     vectors = embed_questions(changed, embed_model, progress)
     nodes = [to_node(q, v) for q, v in zip(changed, vectors)]
 
-    # 6. write: upsert and delete. A rebuild writes a fresh collection only now,
-    # after embedding succeeded, so the old one answered until this point.
+    # 6. write through llama-index's ChromaVectorStore: upsert and delete. A rebuild
+    # writes a fresh collection only now, after embedding succeeded, so the old one
+    # answered until this point. A server that is down or refuses us is already named
+    # by the store; what Chroma itself refuses (a full disk, a locked file) is said here
+    # with its own words, and anything else passes through as raised.
+    from chromadb.errors import ChromaError
+
     try:
         if rebuild:
             store.drop()
@@ -147,9 +152,7 @@ def ingest(
             store.record_embed_model(settings.embed_model, dim)
         store.upsert(nodes)
         store.delete(plan.to_delete)
-    except StudyError:
-        raise
-    except Exception as exc:
+    except (ChromaError, OSError) as exc:
         raise StudyError(
             f"writing the index in {settings.chroma_url or settings.index_dir} failed ({exc})",
             "check the disk or server, then run `study ingest` again: unchanged chunks are kept",
