@@ -86,3 +86,19 @@ def test_stored_chunks_carry_metadata(shipped_index):
 def test_rebuild_reembeds_everything(index_copy):
     out = call_study(["ingest", "--json", "--rebuild"], index_copy)
     assert json.loads(out.stdout)["added"] == 100
+
+
+def test_rows_read_back_through_a_stock_chroma_vector_store(shipped_index):
+    """Ingest writes llama-index's own rows: a llama-index user's stock ChromaVectorStore
+    over the collection gets the nodes by id and answers a dense query."""
+    from llama_index.core.vector_stores.types import VectorStoreQuery
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    settings = Settings(index_dir=shipped_index)
+    stock = ChromaVectorStore(chroma_collection=GuideStore(settings).collection())
+    (q38,) = stock.get_nodes(["Q38"])
+    assert (q38.node_id, q38.metadata["number"], q38.metadata["section"]) == ("Q38", 38, "Transformer Architecture")
+    assert q38.get_content().startswith("Q38. Explain group query attention (GQA).")
+    vector = load_embed_model(settings.embed_model).get_query_embedding("Explain group query attention (GQA).")
+    result = stock.query(VectorStoreQuery(query_embedding=vector, similarity_top_k=3))
+    assert result.ids[0] == "Q38" and result.nodes[0].metadata["title"] == "Explain group query attention (GQA)."
