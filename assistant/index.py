@@ -34,18 +34,22 @@ def open_retriever(settings: Settings, store: GuideStore | None = None) -> Hybri
         from assistant.errors import StudyError
 
         raise StudyError(f"the index in {settings.chroma_url or settings.index_dir} is empty", "run `study ingest`")
+    phrasings, phrasing_texts = _phrasings(settings, chunks, embed_model)
     return HybridRetriever(
         chunks,
         embed_model,
         known_words=known_words(settings.embed_model),
-        phrasings=_phrasings(settings, chunks, embed_model),
+        phrasings=phrasings,
+        phrasing_texts=phrasing_texts,
+        cache_dir=settings.vector_cache,
     )
 
 
 def _phrasings(settings: Settings, chunks, embed_model):
-    """(chunk index, unit vector) of each learner phrasing, or None when none are set."""
+    """((chunk index, unit vector) of each learner phrasing, their texts), or (None, ())
+    when none are set."""
     if settings.phrasings is None:
-        return None
+        return None, ()
     from assistant.background import bank_vectors
     from assistant.phrasings import owners_of, read_phrasings
 
@@ -54,7 +58,7 @@ def _phrasings(settings: Settings, chunks, embed_model):
     texts = list(phrasings.texts)
     dim = len(chunks[0].embedding)
     vectors = bank_vectors(embed_model, settings.embed_model, texts, settings.vector_cache, "phrasings", dim=dim)
-    return owners_of(phrasings, by_number), vectors
+    return (owners_of(phrasings, by_number), vectors), texts
 
 
 def open_scope(settings: Settings, retriever: HybridRetriever):
@@ -89,6 +93,8 @@ def warm_vectors(settings: Settings, phrasings=None, announce=None) -> list[str]
         embed_model = load_embed_model(settings.embed_model)
         for kind, texts in missing:
             bank_vectors(embed_model, settings.embed_model, texts, settings.vector_cache, kind)
+        if any(kind == "phrasings" for kind, _ in missing):
+            open_retriever(settings)  # fits and caches the phrasing classifier (a few seconds)
     return [kind for kind, _ in missing]
 
 

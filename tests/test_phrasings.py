@@ -32,6 +32,29 @@ def test_shipped_phrasings_match_the_shipped_guide(retriever):
     assert retriever.search("gqa vs mqa memory?", 1)[0].chunk.id == "Q38"
 
 
+def test_the_phrasing_classifier_reads_a_described_situation(shipped_index, retriever):
+    # Fitted once at ingest from the guide's titles and phrasings, cached beside the index.
+    assert retriever.classifier is not None
+    assert list(shipped_index.glob("classifier-*.npz"))
+    query = "the bot keeps inventing references to studies nobody ever wrote"  # in no phrasing
+    probabilities = retriever.classifier.probabilities(retriever.embed(retriever.prepare(query)))
+    assert retriever.chunks[int(probabilities.argmax())].id == "Q29"
+    assert retriever.search(query, 1)[0].chunk.id == "Q29"
+    without = open_retriever(Settings(index_dir=shipped_index, phrasings=""))
+    assert without.classifier is None
+
+
+def test_a_follow_up_is_ranked_without_the_classifier(retriever):
+    history = ["explain GQA vs MQA"]
+    follow_up = "and which one uses less VRAM?"
+    expected = retriever.fuse(retriever.signals(follow_up), classifier=False)
+    expected = expected + retriever.weights.history * retriever.fuse(retriever.signals(history[0]), classifier=False)
+    for i in retriever.title_routes(follow_up):
+        expected[i] += retriever.weights.title_term
+    assert (retriever.scores(follow_up, history) == expected).all()
+    assert retriever.search(follow_up, 1, history=history)[0].chunk.id == "Q38"
+
+
 def test_empty_setting_turns_phrasings_off(monkeypatch, shipped_index):
     monkeypatch.setenv("STUDY_PHRASINGS", "")
     settings = Settings(index_dir=shipped_index)
