@@ -40,9 +40,9 @@ FEATURES = ("dense", "title", "bm25", "coverage", "unlisted", "contrast", "named
 class ScopeModel:
     """Logistic weights over FEATURES; in scope when the probability >= threshold."""
 
-    weights: tuple[float, ...] = (3.283, 1.136, 1.737, 3.011, -1.030, 8.678, 1.241)
-    bias: float = -3.864
-    threshold: float = 0.587
+    weights: tuple[float, ...] = (3.296, 1.359, 1.274, 3.055, -0.957, 8.579, 1.395)
+    bias: float = -3.976
+    threshold: float = 0.618
 
 
 @dataclass(frozen=True)
