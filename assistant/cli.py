@@ -120,7 +120,9 @@ def _each_stdin_query(handle) -> int:
 
 # -- ask / chat -----------------------------------------------------------------
 def _llm_settings(args, settings: Settings) -> Settings:
-    update = {k: v for k, v in {"llm_backend": args.backend, "llm_model": args.model, "top_k": args.top_k}.items() if v}
+    given = {"llm_backend": args.backend, "llm_model": args.model, "top_k": args.top_k,
+             "answer_mode": getattr(args, "mode", None)}
+    update = {k: v for k, v in given.items() if v}
     return settings.model_copy(update=update) if update else settings
 
 
@@ -137,8 +139,8 @@ def _print_answer_footer(answer) -> None:
         out.write(f" {mark}[{h.chunk.id}] {h.chunk.title}\n")
     if answer.citations:
         out.write("Cited: " + ", ".join(f"Q{n}" for n in answer.citations) + "\n")
-    for sentence in answer.unsupported_sentences:
-        out.write(f"Not supported by the guide: {sentence}\n")
+    for removed in answer.removed_sentences:
+        out.write(f"Removed ({removed['reason']}): {removed['sentence']}\n")
     out.flush()
 
 
@@ -438,6 +440,8 @@ def build_parser() -> argparse.ArgumentParser:
     def llm_options(p):
         p.add_argument("--backend", choices=["embedded", "ollama", "openai"], help="default: STUDY_LLM_BACKEND")
         p.add_argument("--model", help="model name or .gguf path (default: STUDY_LLM_MODEL)")
+        p.add_argument("--mode", choices=["auto", "grounded", "hybrid", "generative"],
+                       help="who writes the answer (default: STUDY_ANSWER_MODE, auto)")
         p.add_argument("--top-k", type=int, help="how many questions to retrieve (default: STUDY_TOP_K)")
         p.add_argument("--section", help="only questions of this section")
 
