@@ -187,7 +187,10 @@ class GuideStore:
     def stored_hashes(self) -> dict[str, str]:
         if not self.exists():
             return {}
-        return self.vector_store().content_hashes()
+        # The flat metadata alone, straight from the collection: an unchanged re-ingest
+        # then never imports llama-index (about a second) nor loads the model.
+        got = self.collection().get(include=["metadatas"])
+        return {i: (m or {}).get("content_hash", "") for i, m in zip(got["ids"], got["metadatas"])}
 
     @_through_server
     def count(self) -> int:

@@ -55,9 +55,3 @@ class GuideVectorStore(ChromaVectorStore):
                 node.embedding = np.asarray(vectors[i]).tolist()
             out.append(node)
         return out
-
-    def content_hashes(self) -> dict[str, str]:
-        """{node id: content_hash} from the flat metadata alone: the cheap read a
-        re-ingest diffs against."""
-        got = self._collection.get(include=["metadatas"])
-        return {i: (m or {}).get("content_hash", "") for i, m in zip(got["ids"], got["metadatas"])}

@@ -34,7 +34,7 @@ def facts_found(answer: str, must_include: list[list[str]]) -> list[bool]:
 def score_probe(answer: str, refused: bool, must_include: list[list[str]], must_not: list[str]) -> dict:
     """correct: every fact stated, no contradiction, not refused; plus the failure kinds.
 
-    >>> score_probe("GQA: groups of K/V heads [Q38]", False, [["groups? of K/V"]], [r"GQA[^.]*\\b1\\b"])
+    >>> score_probe("GQA shares one K/V head per group of query heads [Q38]", False, [["per group"]], [r"GQA[^.]*\\b1\\b"])
     {'correct': 1.0, 'contradiction': 0.0, 'empty': 0.0, 'leak': 0.0, 'fact_coverage': 1.0}
     """
     found = facts_found(answer, must_include)
