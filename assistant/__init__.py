@@ -1,1 +1,3 @@
-"""The study assistant: settings, retrieval over the indexed guide, and the `study` CLI."""
+"""The study assistant, in layers that only import downward:
+core (types, settings, errors) <- store, llm <- retrieval <- answering, practice <- runtime <- cli.
+"""

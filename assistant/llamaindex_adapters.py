@@ -6,7 +6,7 @@
   answer text (cited like [Q38]) and the questions it drew on as `source_nodes`.
 - `GuideChatEngine`: a `Chat` (follow-ups lean on earlier turns) as a chat engine.
 
-They wrap the objects `assistant.index` opens (composition: retrieval and answering stay
+They wrap the objects `assistant.runtime` opens (composition: retrieval and answering stay
 as they are) and never touch llama-index's global `Settings`, so no OpenAI default
 model is ever resolved: scoring, answering and checking stay this project's own.
 """
@@ -24,15 +24,16 @@ from llama_index.core.query_engine import CustomQueryEngine
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from assistant.answer import Answer, Assistant, Chat, Turn
-from assistant.retrieval import Hit, HybridRetriever
-from assistant.settings import Settings
+from assistant.answering.answer import Answer, Assistant, Chat, Turn
+from assistant.core.settings import Settings
+from assistant.core.types import Hit
+from assistant.retrieval.hybrid import HybridRetriever
 
 
 def node_of(hit: Hit) -> NodeWithScore:
     """A retrieved question as llama-index sees a hit: TextNode "Q38" and its score.
 
-    >>> from assistant.store import Chunk
+    >>> from assistant.store.chroma import Chunk
     >>> n = node_of(Hit(Chunk("Q38", 38, "Explain GQA.", "Transformer Architecture", "Q38. ..."), 0.9))
     >>> (n.node.node_id, n.node.metadata["number"], n.score)
     ('Q38', 38, 0.9)
@@ -64,7 +65,7 @@ class GuideRetriever(BaseRetriever):
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **kwargs) -> GuideRetriever:
         """Open the index as `study search` does (StudyError if it is missing or unusable)."""
-        from assistant.index import open_retriever
+        from assistant.runtime import open_retriever
 
         settings = settings or Settings()
         return cls(open_retriever(settings), top_k=kwargs.pop("top_k", settings.top_k), **kwargs)
@@ -82,7 +83,7 @@ class GuideQueryEngine(CustomQueryEngine):
     @classmethod
     def from_settings(cls, settings: Settings | None = None, llm=None, **kwargs) -> GuideQueryEngine:
         """The assistant `study ask` uses (backend from settings unless `llm` is given)."""
-        from assistant.index import open_assistant
+        from assistant.runtime import open_assistant
 
         return cls(assistant=open_assistant(settings or Settings(), llm=llm), **kwargs)
 
@@ -137,7 +138,7 @@ class GuideChatEngine(BaseChatEngine):
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, llm=None, **kwargs) -> GuideChatEngine:
-        from assistant.index import open_assistant
+        from assistant.runtime import open_assistant
 
         return cls(open_assistant(settings or Settings(), llm=llm), **kwargs)
 

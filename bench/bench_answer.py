@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.answer import Answer  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
+from assistant.answering.answer import Answer  # noqa: E402
+from assistant.core.settings import Settings  # noqa: E402
 from eval.records import DATASETS_DIR, load  # noqa: E402
 
 
@@ -46,8 +46,8 @@ def main() -> int:
     parser.add_argument("--cold-runs", type=int, default=3)
     args = parser.parse_args()
 
-    from assistant.index import open_assistant
     from assistant.llm.embedded import EmbeddedLLM
+    from assistant.runtime import open_assistant
 
     args.model = args.model or EmbeddedLLM.DEFAULT_MODEL
     settings = Settings(llm_backend="embedded", llm_model=args.model, answer_mode=args.mode)

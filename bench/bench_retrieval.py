@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.settings import Settings  # noqa: E402
+from assistant.core.settings import Settings  # noqa: E402
 from eval.records import DATASETS_DIR, load  # noqa: E402
 
 
@@ -51,7 +51,7 @@ def main() -> int:
         )
         rows.append(("`study ingest`, unchanged guide (process start included)", f"{statistics.median(warm_cli):.2f} s"))
 
-        from assistant.index import open_retriever
+        from assistant.runtime import open_retriever
         from ingest.pipeline import ingest
 
         settings = Settings(index_dir=Path(tmp) / "index0")

@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.answer import Answer, Turn  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
+from assistant.answering.answer import Answer, Turn  # noqa: E402
+from assistant.core.settings import Settings  # noqa: E402
 from eval.probes import score_probe  # noqa: E402
 from eval.records import DATASETS_DIR, load  # noqa: E402
 
@@ -32,7 +32,7 @@ CONFIGS = ["grounded", "hybrid:gemma3-270m", "generative:gemma3-270m", "generati
 
 
 def run(config: str, probes, retriever, grader) -> dict:
-    from assistant.index import open_assistant
+    from assistant.runtime import open_assistant
 
     mode, _, model = config.partition(":")
     settings = Settings(llm_backend="embedded", llm_model=model or None, answer_mode=mode)
@@ -71,8 +71,8 @@ def main() -> int:
     parser.add_argument("--limit", type=int, help="first N probes only")
     parser.add_argument("--only", help="comma-separated configurations, e.g. grounded,generative:gemma3-270m")
     args = parser.parse_args()
-    from assistant.index import open_retriever
     from assistant.practice.grading import Grader
+    from assistant.runtime import open_retriever
 
     probes = load(DATASETS_DIR / "fact_probes.jsonl")[: args.limit]
     retriever = open_retriever(Settings())

@@ -29,13 +29,12 @@ def rewrite_query(llm, history, query) -> str:
 
 
 def main() -> int:
-    from assistant.index import open_retriever
-    from assistant.llm import get_llm
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
+    from assistant.runtime import open_llm, open_retriever
 
     settings = Settings()
     retriever = open_retriever(settings)
-    llm = get_llm(settings)
+    llm = open_llm(settings)
     records = [r for r in load(DATASETS_DIR / "conversations.jsonl") if r.history]
     strategies = {
         "none": lambda r: retriever.search(r.query, 10),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 # What the prompts tell the models, and what a transcript looks like: none of it belongs
-# in an answer. Independent of assistant/leaks.py on purpose.
+# in an answer. Independent of assistant/answering/leaks.py on purpose.
 _LEAK_MARKERS = re.compile(
     r"untrusted|never follow|instructions written|never reveal|square brackets|source of information"
     r"|\bthe sources\b|<\|?(?:im_start|start_of_turn|end_of_turn)|^\s*(?:question|answer|user|assistant)\s*:"

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.errors import StudyError
+from assistant.core.errors import StudyError
 
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
 KINDS = ("in_scope", "out_of_scope", "conversation", "adversarial", "fact_probe")

@@ -51,8 +51,8 @@ def table(summary: dict[str, dict[str, float]], title: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    from assistant.index import open_retriever
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
+    from assistant.runtime import open_retriever
 
     retriever = open_retriever(Settings())
     files = [Path(a) for a in argv] or [DATASETS_DIR / f for f in DEFAULT_FILES]

@@ -37,9 +37,9 @@ def evaluate_record(rec: Record, retriever, assistant=None, judge=None, top_k: i
     if assistant is None:
         return row
 
-    from assistant.answer import Answer, Turn
-    from assistant.citations import split_sentences
-    from assistant.errors import StudyError
+    from assistant.answering.answer import Answer, Turn
+    from assistant.core.errors import StudyError
+    from assistant.core.sentences import split_sentences
 
     history = [Turn.asked(q) for q in rec.history]
     try:

@@ -41,8 +41,8 @@ def side_by_side(retriever, records: dict[str, list], label: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    from assistant.index import open_retriever
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
+    from assistant.runtime import open_retriever
 
     retriever = open_retriever(Settings())
     records = {name: load(DATASETS_DIR / f"retrieval_{name}.jsonl") for name in SETS}

@@ -27,7 +27,7 @@ TARGET_FALSE_REFUSAL = 0.04  # under the 0.05 goal, with a margin for unseen que
 
 
 def feature_rows(gate, records) -> np.ndarray:
-    from assistant.scope import FEATURES, scope_probe
+    from assistant.answering.scope import FEATURES, scope_probe
 
     rows = []
     for rec in records:
@@ -81,9 +81,9 @@ def refused_with(gate, records, w, b, t):
 
 
 def main() -> int:
-    from assistant.index import open_retriever, open_scope
-    from assistant.scope import FEATURES
-    from assistant.settings import Settings
+    from assistant.answering.scope import FEATURES
+    from assistant.core.settings import Settings
+    from assistant.runtime import open_retriever, open_scope
 
     settings = Settings()
     gate = open_scope(settings, open_retriever(settings))

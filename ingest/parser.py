@@ -7,7 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from assistant.errors import StudyError
+from assistant.core.errors import StudyError
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 # "Q38. Title", "Q38: Title", "Question 38 - Title", "38. Title"
@@ -122,3 +122,13 @@ def parse_guide(text: str, source: str = "guide") -> list[Question]:
             "mark each question as a Markdown heading like '### Q1. What is a token?'",
         )
     return questions
+
+
+def guide_title(text: str, default: str = "Interview questions") -> str:
+    """The guide's first level-1 heading, without emoji.
+
+    >>> guide_title("# 🤖 100 Most Asked GenAI Developer Interview Questions (2025)\\n## Basics")
+    '100 Most Asked GenAI Developer Interview Questions (2025)'
+    """
+    match = re.search(r"^#\s+(.+)$", text, re.M)
+    return (clean_heading(match.group(1)) if match else "") or default

@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.embeddings import load_embed_model
-from assistant.errors import StudyError
-from assistant.phrasings import Phrasings, read_phrasings
-from assistant.settings import Settings
-from assistant.store import GuideStore
+from assistant.core.errors import StudyError
+from assistant.core.settings import Settings
+from assistant.retrieval.phrasings import Phrasings, read_phrasings
+from assistant.store.chroma import GuideStore
 from ingest.parser import Question, parse_guide
 from ingest.reader import read_guide
 
@@ -129,7 +128,9 @@ def ingest(
     # differs from the index's: re-running on an unchanged guide stays fast.
     dim = None
     if changed or rebuild or stored_name not in (None, settings.embed_model):
-        embed_model = embed_model or load_embed_model(settings.embed_model)
+        from assistant.runtime import embed_model_for  # the process's one copy
+
+        embed_model = embed_model or embed_model_for(settings.embed_model)
         dim = len(embed_model.get_text_embedding("dimension probe"))
         if store.exists() and not rebuild:
             store.check_embed_model(settings.embed_model, dim)

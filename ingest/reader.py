@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.errors import StudyError
+from assistant.core.errors import StudyError
 from ingest.mojibake import repair
 
 MAX_GUIDE_BYTES = 20 * 1024 * 1024  # a 100-question guide is ~40 KB; 20 MB is a mistake

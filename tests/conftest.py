@@ -73,8 +73,8 @@ def call_study(args: list[str], index: Path, stdin: str | None = None, **env) ->
 @pytest.fixture(scope="session")
 def retriever(shipped_index):
     """The real retriever over the shipped index, built once (MiniLM load + title vectors)."""
-    from assistant.index import open_retriever
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
+    from assistant.runtime import open_retriever
 
     return open_retriever(Settings(index_dir=shipped_index))
 

@@ -13,11 +13,11 @@ import re
 
 import pytest
 
-from assistant.answer import Assistant
-from assistant.index import open_assistant
+from assistant.answering.answer import Assistant
+from assistant.answering.prompt import build_prompt
+from assistant.core.settings import Settings
 from assistant.llm.base import EchoLLM
-from assistant.prompt import build_prompt
-from assistant.settings import Settings
+from assistant.runtime import open_assistant
 from eval.records import load
 from eval.retrieval_eval import DATASETS_DIR
 from tests.conftest import call_study
@@ -50,7 +50,7 @@ def scripted(settings, retriever, reply) -> tuple[Assistant, SpyLLM]:
 @pytest.mark.parametrize("question, problem", [("", "the question is empty"), ("   \n\t ", "the question is empty"),
                                                ("x" * 200_000, "200,000 characters long")])
 def test_bad_questions_fail_before_any_model_call(settings, retriever, question, problem):
-    from assistant.errors import StudyError
+    from assistant.core.errors import StudyError
 
     assistant, llm = scripted(settings, retriever, "never said")
     with pytest.raises(StudyError, match=problem):
@@ -132,7 +132,7 @@ def test_adversarial_set_on_the_default_path(settings, retriever):
 
 
 def test_question_too_long_for_a_small_context_is_a_clear_error(settings, retriever):
-    from assistant.errors import StudyError
+    from assistant.core.errors import StudyError
 
     llm = SpyLLM("never")
     llm.context_window = 512

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer import Chat
-from assistant.index import open_assistant
+from assistant.answering.answer import Chat
+from assistant.core.settings import Settings
 from assistant.llm.ollama_backend import OllamaLLM
 from assistant.llm.openai_backend import OpenAILLM
-from assistant.settings import Settings
+from assistant.runtime import open_assistant
 from tests.fake_ollama import FakeOllama, closed_port
 from tests.hostile_server import HostileServer
 

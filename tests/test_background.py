@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.background import bank_vectors, read_bank
-from assistant.errors import StudyError
-from assistant.index import open_scope
-from assistant.scope import ScopeGate, ScopeModel
-from assistant.settings import Settings
+from assistant.answering.scope import ScopeGate, ScopeModel
+from assistant.core.errors import StudyError
+from assistant.core.settings import Settings
+from assistant.runtime import open_scope
+from assistant.store.vector_cache import bank_vectors, read_bank
 
 
 class CountingEmbedder:

@@ -57,7 +57,7 @@ def other_model(tmp_path_factory):
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Dense
 
-    from assistant.embeddings import bundled_model_dir
+    from assistant.store.embeddings import bundled_model_dir
 
     base = SentenceTransformer(str(bundled_model_dir()), device="cpu")
     dense = Dense(in_features=384, out_features=128)

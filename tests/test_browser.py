@@ -239,23 +239,32 @@ def test_hostile_model_output_does_not_render(shipped_index):
         page.screenshot(path=str(ARTIFACTS / "hostile_output.png"), full_page=True)
 
 
+LONG = "walk me through how attention works, step by step, in detail"
+
+
 def test_busy_model_queue_and_stop_keep_everything(shipped_index):
     """The embedded model writing (generative mode): a second learner waits with a visible
     place in line; Stop ends the first answer at once and keeps its text and question."""
     with running_app(shipped_index, STUDY_ANSWER_MODE="generative") as url, chromium() as browser:
         first, second = new_session(browser, url), new_session(browser, url)
-        ask(first, "explain the transformer architecture in detail")
+        # A question Gemma answers at length (6-9 s of writing, measured): a short answer could
+        # finish before the second learner's question reaches the queue.
+        ask(first, LONG)
         stop = first.locator(".st-key-stop_answer button")
         stop.wait_for(timeout=60_000)
+        # Stop shows before retrieval and the prompt are done; asked at once, the second
+        # question can reach the model's queue first (seen). Two seconds puts it well
+        # inside the first answer's writing.
+        first.wait_for_timeout(2_000)
         ask(second, "what is LoRA?")
         second.get_by_text("Model busy, 1 ahead of you").wait_for(timeout=60_000)
         stop.click()
         first.get_by_text("Stopped: the answer above is incomplete").wait_for(timeout=30_000)
         answer_card(second, 63)  # the model was freed for the learner in line
-        assert messages(first, "user") == ["explain the transformer architecture in detail"]
+        assert messages(first, "user") == [LONG]
         ask(first, "what is RLHF?")  # the stopped turn stays in the history
         answer_card(first, 17)
-        assert messages(first, "user") == ["explain the transformer architecture in detail", "what is RLHF?"]
+        assert messages(first, "user") == [LONG, "what is RLHF?"]
         assert "Stopped: the answer above is incomplete" in messages(first, "assistant")[0]
         ARTIFACTS.mkdir(exist_ok=True)
         first.screenshot(path=str(ARTIFACTS / "stopped_answer.png"), full_page=True)

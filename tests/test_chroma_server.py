@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import StudyError
-from assistant.settings import Settings
-from assistant.store import GuideStore
+from assistant.core.errors import StudyError
+from assistant.core.settings import Settings
+from assistant.store.chroma import GuideStore
 from tests.conftest import call_study, run_study
 from tests.test_bad_input import assert_one_line_error
 

@@ -3,9 +3,9 @@
 import json
 import re
 
-from assistant.embeddings import load_embed_model
-from assistant.settings import Settings
-from assistant.store import GuideStore
+from assistant.core.settings import Settings
+from assistant.runtime import embed_model_for
+from assistant.store.chroma import GuideStore
 from ingest.pipeline import ingest
 from tests.conftest import GUIDE, call_study, run_study
 
@@ -36,7 +36,7 @@ def test_cli_ingest_json_counts_on_shipped_guide(tmp_path):
 
 def test_reingest_embeds_nothing_and_edits_touch_one_chunk(index_copy, tmp_path):
     settings = Settings(index_dir=index_copy)
-    embedder = CountingEmbedder(load_embed_model(settings.embed_model))
+    embedder = CountingEmbedder(embed_model_for(settings.embed_model))
 
     same = ingest(settings, GUIDE, embed_model=embedder)
     assert same.as_dict()["unchanged"] == 100 and embedder.texts == []
@@ -99,6 +99,6 @@ def test_rows_read_back_through_a_stock_chroma_vector_store(shipped_index):
     (q38,) = stock.get_nodes(["Q38"])
     assert (q38.node_id, q38.metadata["number"], q38.metadata["section"]) == ("Q38", 38, "Transformer Architecture")
     assert q38.get_content().startswith("Q38. Explain group query attention (GQA).")
-    vector = load_embed_model(settings.embed_model).get_query_embedding("Explain group query attention (GQA).")
+    vector = embed_model_for(settings.embed_model).get_query_embedding("Explain group query attention (GQA).")
     result = stock.query(VectorStoreQuery(query_embedding=vector, similarity_top_k=3))
     assert result.ids[0] == "Q38" and result.nodes[0].metadata["title"] == "Explain group query attention (GQA)."

@@ -15,10 +15,10 @@ from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import QueryBundle, TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
-from assistant.index import open_assistant, open_retriever
+from assistant.core.settings import Settings
 from assistant.llamaindex_adapters import GuideChatEngine, GuideQueryEngine, GuideRetriever
-from assistant.settings import Settings
-from assistant.store import GuideStore
+from assistant.runtime import open_assistant, open_retriever
+from assistant.store.chroma import GuideStore
 from ingest.pipeline import ingest
 from tests.test_chroma_server import chroma_server  # noqa: F401  (a real `chroma run`, this module's own)
 

@@ -11,7 +11,8 @@ import pytest
 
 from assistant.llm.base import BackendError
 from assistant.llm.embedded import EmbeddedLLM
-from assistant.llm.gate import GATE, FairGate, watched_by
+from assistant.llm.gate import FairGate, watched_by
+from assistant.runtime import LLAMA
 
 PROMPT = [{"role": "system", "content": "Answer."},
           {"role": "user", "content": "List the numbers from 1 to 60, comma separated."}]
@@ -20,16 +21,16 @@ TOKENS = 24
 
 @pytest.fixture(scope="module")
 def llm():
-    model = EmbeddedLLM()
+    model = EmbeddedLLM(models=LLAMA)  # the process's shared models and gate, as the UI uses them
     model.complete(PROMPT, max_tokens=4)  # load it, and its first-call numerics, once
     return model
 
 
 def wait_until_free(seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
-    while GATE.waiting() and time.monotonic() < deadline:
+    while LLAMA.gate.waiting() and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert GATE.waiting() == 0, "the gate was never released"
+    assert LLAMA.gate.waiting() == 0, "the gate was never released"
 
 
 def test_a_stream_stopped_midway_frees_the_model_and_the_next_answer_is_whole(llm):
@@ -87,14 +88,14 @@ def test_a_waiting_learner_hears_how_many_are_ahead(llm):
 
 def test_counting_tokens_never_queues_for_the_model(llm):
     counted: list[int] = []
-    ticket = GATE.enter(timeout=1)  # as if another learner's answer were being written
+    ticket = LLAMA.gate.enter(timeout=1)  # as if another learner's answer were being written
     try:
         counter = threading.Thread(target=lambda: counted.append(llm.count_tokens("Grouped-query attention")))
         counter.start()
         counter.join(30)
         assert counted and counted[0] > 0  # done while the model was busy: a separate tokenizer
     finally:
-        GATE.leave(ticket)
+        LLAMA.gate.leave(ticket)
 
 
 def test_the_gate_serves_in_arrival_order_and_times_out():

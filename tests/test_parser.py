@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.errors import StudyError
+from assistant.core.errors import StudyError
 from ingest.parser import parse_guide
 from ingest.reader import read_guide
 from tests.conftest import GUIDE

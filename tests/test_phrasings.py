@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.errors import StudyError
-from assistant.index import open_retriever
-from assistant.phrasings import parse_phrasings, read_phrasings
-from assistant.settings import DEFAULT_PHRASINGS, Settings
+from assistant.core.errors import StudyError
+from assistant.core.settings import DEFAULT_PHRASINGS, Settings
+from assistant.retrieval.phrasings import parse_phrasings, read_phrasings
+from assistant.runtime import open_retriever
 
 ODD = "zebra crossing on a rainy tuesday"  # no guide question is about this
 

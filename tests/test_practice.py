@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from assistant.errors import StudyError
+from assistant.core.errors import StudyError
 from assistant.practice.coach import Coach
 from assistant.practice.progress import ProgressStore
 from assistant.practice.schedule import DAY, Card, Schedule

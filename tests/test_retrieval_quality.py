@@ -48,7 +48,7 @@ def test_every_question_is_labelled_somewhere_in_dev():
 
 
 def test_malformed_dataset_line_names_file_and_line(tmp_path):
-    from assistant.errors import StudyError
+    from assistant.core.errors import StudyError
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"query": "ok", "reference_ids": ["Q1"]}\n{"nope": 1}\n', encoding="utf-8")

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from assistant.sanitize import sanitize_markdown
+from assistant.core.sanitize import sanitize_markdown
 from ui.render import answer_markdown
 
 DANGEROUS = re.compile(r"!\[|\]\(|\]\[|<\s*[a-z!/]|//evil|evil\.example|javascript:|^\s*\[[^\]]+\]:", re.I | re.M)

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from assistant.index import open_scope
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.runtime import open_scope
 from eval.records import load
 from eval.retrieval_eval import DATASETS_DIR
 from tests.conftest import run_study

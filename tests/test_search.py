@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from assistant.retrieval import looks_like_followup, named_questions
+from assistant.retrieval.followup import looks_like_followup, named_questions
 from tests.conftest import call_study, run_study
 
 

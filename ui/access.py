@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import ipaddress
 
-from assistant.errors import StudyError
+from assistant.core.errors import StudyError
 
 MIN_PASSWORD = 12
 

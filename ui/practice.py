@@ -6,8 +6,8 @@ from datetime import datetime
 
 import streamlit as st
 
-from assistant.errors import StudyError
-from assistant.sanitize import sanitize_markdown
+from assistant.core.errors import StudyError
+from assistant.core.sanitize import sanitize_markdown
 from ui.render import card_label, guide_text_markdown
 
 MODES = ("Mock interview", "Explain it back")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.sanitize import sanitize_markdown
+from assistant.core.sanitize import sanitize_markdown
 
 _CITE = re.compile(r"\[((?:Q\d{1,3})(?:,\s*Q\d{1,3})*)\]")
 
@@ -70,7 +70,7 @@ def input_notes(typed: str) -> list[str]:
     >>> input_notes("what is\\x1b[31m GQA? ![x](http://e.example/a.png) <b>now</b>")
     ['Removed invisible control characters from your question.', 'Your question contains HTML, a link or an image: it is shown as plain text and only its words are searched.']
     """
-    from assistant.sanitize import strip_control
+    from assistant.core.sanitize import strip_control
 
     notes = []
     cleaned = strip_control(typed)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 
 
 def address_of(settings: Settings) -> str | None:
@@ -20,7 +20,7 @@ def address_of(settings: Settings) -> str | None:
 
 @st.cache_resource(show_spinner="Loading the index and the embedding model…", max_entries=2)
 def retriever_for(index_dir: str, chroma_url: str | None, collection: str, embed_model: str):
-    from assistant.index import open_retriever
+    from assistant.runtime import open_retriever
 
     settings = Settings(index_dir=index_dir, chroma_url=chroma_url, collection=collection, embed_model=embed_model)
     return open_retriever(settings)
@@ -30,16 +30,16 @@ def retriever_for(index_dir: str, chroma_url: str | None, collection: str, embed
 def llm_for(backend: str, model: str | None, address: str | None, _settings: Settings):
     """The LLM for one configured choice; hosts, URLs and keys come from the server's settings
     (`address`, the configured host of that backend, is part of the key only)."""
-    from assistant.llm import get_llm
+    from assistant.runtime import open_llm
 
-    return get_llm(_settings.model_copy(update={"llm_backend": backend, "llm_model": model}))
+    return open_llm(_settings.model_copy(update={"llm_backend": backend, "llm_model": model}))
 
 
 @st.cache_data(ttl=15, show_spinner=False, max_entries=8)
 def backend_problem(backend: str, model: str | None, address: str | None, _llm) -> str | None:
     """None when the backend answers a cheap probe, else the one-line error. Cached briefly
     so a down server costs one probe per 15 s, not one per rerun."""
-    from assistant.errors import StudyError
+    from assistant.core.errors import StudyError
 
     try:
         _llm.check()
@@ -51,7 +51,7 @@ def backend_problem(backend: str, model: str | None, address: str | None, _llm) 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def assistant_for(key: tuple, _settings: Settings, _llm, _retriever):
     """One Assistant per configuration (`key`), so its support-check cache is shared."""
-    from assistant.index import open_assistant
+    from assistant.runtime import open_assistant
 
     return open_assistant(_settings, llm=_llm, retriever=_retriever)
 
@@ -59,6 +59,6 @@ def assistant_for(key: tuple, _settings: Settings, _llm, _retriever):
 @st.cache_resource(show_spinner=False, max_entries=32)
 def coach_for(progress_path: str, _settings: Settings, _retriever):
     """One Coach per learner's progress file: its SQLite connection is shared, behind a lock."""
-    from assistant.practice.coach import open_coach
+    from assistant.runtime import open_coach
 
     return open_coach(_settings, retriever=_retriever)

@@ -8,14 +8,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from typing import TypedDict
 
-from assistant.errors import StudyError
-
-
-class Message(TypedDict):
-    role: str  # "system" | "user" | "assistant"
-    content: str
+from assistant.core.errors import StudyError
+from assistant.core.types import Message
 
 
 class BackendError(StudyError):
@@ -29,7 +24,7 @@ def server_says(text: object, limit: int = 200) -> str:
     >>> server_says("model failed ![x](http://evil.example/a.png)\\n<b>see</b> http://evil.example/log")
     'model failed x see'
     """
-    from assistant.sanitize import sanitize_markdown
+    from assistant.core.sanitize import sanitize_markdown
 
     one_line = " ".join(sanitize_markdown(str(text)).split())
     return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"

@@ -6,18 +6,17 @@ their template; base models without one (Gemma 3 270M) get a plain completion pr
 
 from __future__ import annotations
 
-import os
 import queue
-import sys
 import threading
-from contextlib import closing, contextmanager
-from functools import lru_cache
+from contextlib import closing
 from pathlib import Path
 
-from assistant.errors import StudyError, missing_package
-from assistant.llm.base import LLM, BackendError, Message
-from assistant.llm.gate import GATE, token_heard
-from assistant.prompt import as_completion
+from assistant.core.errors import StudyError, missing_package
+from assistant.core.types import Message
+from assistant.llm.base import LLM, BackendError
+from assistant.llm.completion import as_completion
+from assistant.llm.gate import token_heard
+from assistant.llm.llama_models import LlamaModels
 
 
 def _smollm2() -> Path:
@@ -56,41 +55,17 @@ def resolve_gguf(model: str) -> Path:
     return path
 
 
-@contextmanager
-def _quiet_stderr():
-    """llama.cpp writes load notes straight to file descriptor 2, even with verbose=False;
-    stderr is for our one-line errors."""
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
-@lru_cache(maxsize=2)
-def _load(path: str, n_ctx: int):
-    try:
-        from llama_cpp import Llama
-    except ImportError as exc:
-        raise missing_package("llama-cpp-python", "`make install` builds it for this CPU") from exc
-    try:
-        with _quiet_stderr():
-            return Llama(model_path=path, n_ctx=n_ctx, n_threads=os.cpu_count() or 2, n_batch=512, verbose=False)
-    except (ValueError, RuntimeError) as exc:
-        raise StudyError(f"llama.cpp could not load {path} ({exc})", "check that it is a GGUF model file") from None
-
-
 class EmbeddedLLM(LLM):
     DEFAULT_MODEL = "gemma3-270m"  # for generative/hybrid answers; compared in bench/bench_trust.py (README)
     # Base models ramble on into a next "Question:" or start copying source blocks.
     STOP = ["\nQuestion:", "<end_of_turn>", "\n\n\n", "<source", "</source", "\nExample:"]
 
-    def __init__(self, model: str = DEFAULT_MODEL, n_ctx: int = 2048, wait_timeout: float = 120.0):
+    def __init__(self, model: str = DEFAULT_MODEL, n_ctx: int = 2048, wait_timeout: float = 120.0,
+                 models: LlamaModels | None = None):
         self.model = model
+        # The process's loaded models and their shared gate (assistant/runtime.py owns the
+        # one instance); a model built on its own gets its own.
+        self.models = models or LlamaModels()
         self.path = resolve_gguf(model)
         self.context_window = n_ctx
         self.name = f"embedded:{model if model in MODELS else self.path.name}"
@@ -100,26 +75,22 @@ class EmbeddedLLM(LLM):
 
     @property
     def llama(self):
-        with _LOAD_LOCK:  # two sessions asking at once must not load the model twice
-            return _load(str(self.path), self.context_window)
+        return self.models.model(self.path, self.context_window)
 
     @property
     def has_chat_template(self) -> bool:
         return bool(self.llama.metadata.get("tokenizer.chat_template"))
 
     def count_tokens(self, text: str) -> int:
-        # A vocabulary-only copy of the model: counting never touches the context that a
-        # generation in another session is using, and never waits for it.
-        tokenizer = _tokenizer(str(self.path))
-        with _TOKENIZE_LOCK:
-            return len(tokenizer.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+        return self.models.count_tokens(self.path, text)
 
     def stream(self, messages: list[Message], *, max_tokens: int, temperature: float):
         """Generation runs in its own thread while it holds the gate, and hands text over a
         queue: the gate is held exactly while llama.cpp works, whether the reader keeps up,
         stops early (closing this generator cancels at the next token) or disappears."""
         llama = self.llama
-        ticket = GATE.enter(self.wait_timeout)
+        gate = self.models.gate
+        ticket = gate.enter(self.wait_timeout)
         out: queue.SimpleQueue = queue.SimpleQueue()
         cancel = threading.Event()
 
@@ -134,12 +105,12 @@ class EmbeddedLLM(LLM):
             except BaseException as exc:  # handed to the reader, raised there
                 out.put(exc)
             finally:
-                GATE.leave(ticket)
+                gate.leave(ticket)
 
         try:
             threading.Thread(target=produce, name="llama-generate", daemon=True).start()
         except BaseException:
-            GATE.leave(ticket)
+            gate.leave(ticket)
             raise
         try:
             while (item := out.get()) is not _DONE:
@@ -177,19 +148,3 @@ class EmbeddedLLM(LLM):
 
 
 _DONE = object()
-_LOAD_LOCK = threading.Lock()
-_TOKENIZE_LOCK = threading.Lock()
-
-
-@lru_cache(maxsize=2)
-def _tokenizer(path: str):
-    try:
-        from llama_cpp import Llama
-    except ImportError as exc:
-        raise missing_package("llama-cpp-python", "`make install` builds it for this CPU") from exc
-    try:
-        with _LOAD_LOCK, _quiet_stderr():
-            return Llama(model_path=path, vocab_only=True, n_ctx=512, verbose=False)
-    except (ValueError, RuntimeError) as exc:
-        raise StudyError(f"llama.cpp could not read the vocabulary of {path} ({exc})",
-                         "check that it is a GGUF model file") from None

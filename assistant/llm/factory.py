@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from assistant.core.settings import Settings
 from assistant.llm.base import LLM
-from assistant.settings import Settings
 
 
-def get_llm(settings: Settings) -> LLM:
-    """The configured backend, ready to stream (models load on first use).
+def get_llm(settings: Settings, llama_models=None) -> LLM:
+    """The configured backend, ready to stream (models load on first use). The embedded
+    backend loads through `llama_models`, the process's shared LlamaModels (its own if None).
 
     >>> get_llm(Settings(llm_backend="ollama", llm_model="llama3.2:3b")).name
     'ollama:llama3.2:3b'
@@ -16,7 +17,7 @@ def get_llm(settings: Settings) -> LLM:
         from assistant.llm.embedded import EmbeddedLLM
 
         return EmbeddedLLM(settings.llm_model or EmbeddedLLM.DEFAULT_MODEL, n_ctx=settings.llm_context or 2048,
-                           wait_timeout=settings.llm_timeout)
+                           wait_timeout=settings.llm_timeout, models=llama_models)
     if settings.llm_backend == "ollama":
         from assistant.llm.ollama_backend import OllamaLLM
 

@@ -102,6 +102,3 @@ class FairGate:
                 self._queue.remove(ticket)
                 self._cond.notify_all()
 
-
-#: every embedded generation in this process shares the cores, so one queue for all
-GATE = FairGate()

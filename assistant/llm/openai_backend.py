@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from assistant.errors import missing_package
-from assistant.llm.base import LLM, BackendError, Message, server_says
+from assistant.core.errors import missing_package
+from assistant.core.types import Message
+from assistant.llm.base import LLM, BackendError, server_says
 from assistant.llm.gate import token_heard
 
 

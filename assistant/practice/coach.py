@@ -7,21 +7,13 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
-from assistant.errors import StudyError
+from assistant.core.errors import StudyError
 from assistant.practice.explain import Explainer, Explanation
 from assistant.practice.grading import Grade, Grader
 from assistant.practice.progress import ProgressStore
 from assistant.practice.schedule import STATES, Card, Schedule, rating
 
 _NUMBER = re.compile(r"^\s*(?:q(?:uestion)?\s*)?(\d{1,4})\s*$", re.I)
-
-
-def open_coach(settings, retriever=None) -> Coach:
-    """Study mode over the index, with this profile's progress file and desired retention."""
-    from assistant.index import open_retriever
-
-    store = ProgressStore(settings.progress_path, Schedule(settings.desired_retention))
-    return Coach(retriever or open_retriever(settings), store)
 
 
 class Coach:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.citations import split_sentences
+from assistant.core.sentences import split_sentences
 from assistant.practice.grading import Grade, Grader, key_points
 
 # A sentence is backed by the guide when it is this close (MiniLM cosine) to one of the

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from assistant.errors import StudyError
+from assistant.core.errors import StudyError
 from assistant.practice.grading import key_points
 
 MODEL_ID = 1_738_041_017  # never change: Anki ties imported notes to this model id
@@ -91,18 +91,6 @@ def deck_id(title: str) -> int:
     True
     """
     return (1 << 30) + int(hashlib.sha256(title.encode("utf-8")).hexdigest()[:8], 16) % (1 << 30)
-
-
-def guide_title(text: str, default: str = "Interview questions") -> str:
-    """The guide's first level-1 heading, without emoji.
-
-    >>> guide_title("# 🤖 100 Most Asked GenAI Developer Interview Questions (2025)\\n## Basics")
-    '100 Most Asked GenAI Developer Interview Questions (2025)'
-    """
-    from ingest.parser import clean_heading
-
-    match = re.search(r"^#\s+(.+)$", text, re.M)
-    return (clean_heading(match.group(1)) if match else "") or default
 
 
 def answer_html(markdown: str) -> str:
@@ -189,31 +177,21 @@ def _target(path: Path, suffix: str, flag: str) -> Path:
     return path
 
 
-def export(settings, anki_path: Path | None = None, markdown_path: Path | None = None, csv_path: Path | None = None,
-           with_progress: bool = False, section: str | None = None) -> list[tuple[Path, int]]:
-    """Write the requested files from the guide (and this profile's progress); [(path, cards)]."""
-    from ingest.parser import parse_guide
-    from ingest.reader import read_guide
-
+def export(questions, title: str, anki_path: Path | None = None, markdown_path: Path | None = None,
+           csv_path: Path | None = None, progress=None, section: str | None = None) -> list[tuple[Path, int]]:
+    """Write the requested files from the guide's parsed `questions` (and a profile's
+    `progress`, a ProgressStore, when given); [(path, cards)]."""
     if not (anki_path or markdown_path or csv_path):
         raise StudyError("nothing to export", "pass --anki deck.apkg, --markdown study.md or --csv study.csv")
     wanted = ((anki_path, ".apkg", "--anki", "anki"), (markdown_path, ".md", "--markdown", "markdown"),
               (csv_path, ".csv", "--csv", "csv"))
     targets = [(_target(path, suffix, flag), kind) for path, suffix, flag, kind in wanted if path]
-    text = read_guide(settings.guide_path)
-    questions = parse_guide(text, source=str(settings.guide_path))
     if section is not None:
         names = sorted({q.section for q in questions})
         questions = [q for q in questions if q.section.lower() == section.lower()]
         if not questions:
             raise StudyError(f"no section named {section!r}", "use one of: " + "; ".join(names))
-    store = _progress(settings) if with_progress else None
-    try:
-        cards = study_cards(questions, store)
-    finally:
-        if store is not None:
-            store.close()
-    title = guide_title(text)
+    cards = study_cards(questions, progress)
     written = []
     for path, kind in targets:
         try:
@@ -222,19 +200,8 @@ def export(settings, anki_path: Path | None = None, markdown_path: Path | None =
             elif kind == "markdown":
                 path.write_text(markdown_sheet(cards, title), encoding="utf-8")
             else:
-                path.write_text(csv_table(cards, with_progress), encoding="utf-8", newline="")
+                path.write_text(csv_table(cards, progress is not None), encoding="utf-8", newline="")
         except OSError as exc:
             raise StudyError(f"cannot write {path} ({exc.strerror})", "check the folder is writable") from None
         written.append((path, len(cards)))
     return written
-
-
-def _progress(settings):
-    from assistant.practice.progress import ProgressStore
-    from assistant.practice.schedule import Schedule
-
-    path = settings.progress_path
-    if not path.exists():
-        raise StudyError(f"profile {settings.profile!r} has no progress yet ({path})",
-                         "practise first (`study quiz`), or leave out --with-progress")
-    return ProgressStore(path, Schedule(settings.desired_retention))

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.citations import split_sentences
-from assistant.errors import StudyError
-from assistant.text import content_terms
+from assistant.core.errors import StudyError
+from assistant.core.sentences import split_sentences
+from assistant.core.text import content_terms
 
 MAX_ANSWER_CHARS = 5000
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")

@@ -13,13 +13,12 @@ replayed through FSRS to rebuild each question's memory state.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import threading
 from dataclasses import asdict, fields
 from pathlib import Path
 
-from assistant.errors import StudyError
+from assistant.core.errors import StudyError
 from assistant.practice.schedule import Card, Schedule
 
 VERSION = 2
@@ -35,19 +34,7 @@ CREATE TABLE IF NOT EXISTS reviews (
 );
 """
 _NAMES = [f.name for f in fields(Card)]
-_PROFILE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MODES = ("answer", "explain")  # a mock-interview answer, or an explanation of a chosen question
-
-
-def progress_path(directory: Path, profile: str) -> Path:
-    """The file for one learner profile.
-
-    >>> progress_path(Path("progress"), "ana").name
-    'ana.sqlite3'
-    """
-    if not _PROFILE.match(profile):
-        raise StudyError(f"profile name {profile!r} is not usable", "use letters, digits, - and _ only")
-    return Path(directory) / f"{profile}.sqlite3"
 
 
 def _columns(db: sqlite3.Connection, table: str) -> list[str]:

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 
-from assistant.errors import StudyError
+from assistant.core.errors import StudyError
 
 DAY = 86_400.0
 STEP = timedelta(minutes=10)

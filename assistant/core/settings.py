@@ -6,17 +6,19 @@ Every field can be set from the environment with the `STUDY_` prefix, e.g.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_GUIDE = PROJECT_ROOT / "data" / "genai_interview_questions.md"
 DEFAULT_INDEX_DIR = PROJECT_ROOT / ".index"
 DEFAULT_SCOPE_BANK = PROJECT_ROOT / "data" / "off_topic_questions.txt"
 DEFAULT_PHRASINGS = PROJECT_ROOT / "data" / "guide_phrasings.md"
+_PROFILE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class Settings(BaseSettings):
@@ -122,8 +124,6 @@ class Settings(BaseSettings):
 
     @property
     def progress_path(self) -> Path:
-        from assistant.practice.progress import progress_path
-
         return progress_path(self.progress_dir or self.index_dir.parent / "progress", self.profile)
 
 
@@ -131,7 +131,7 @@ def load_settings() -> Settings:
     """Settings from the environment; an invalid STUDY_ variable is a StudyError naming it."""
     from pydantic import ValidationError
 
-    from assistant.errors import StudyError
+    from assistant.core.errors import StudyError
 
     try:
         return Settings()
@@ -139,3 +139,16 @@ def load_settings() -> Settings:
         first = exc.errors()[0]
         name = "STUDY_" + str(first["loc"][0]).upper() if first.get("loc") else "a STUDY_ setting"
         raise StudyError(f"{name} is invalid ({first['msg']})", f"fix or unset {name}") from None
+
+
+def progress_path(directory: Path, profile: str) -> Path:
+    """The file for one learner profile.
+
+    >>> progress_path(Path("progress"), "ana").name
+    'ana.sqlite3'
+    """
+    from assistant.core.errors import StudyError
+
+    if not _PROFILE.match(profile):
+        raise StudyError(f"profile name {profile!r} is not usable", "use letters, digits, - and _ only")
+    return Path(directory) / f"{profile}.sqlite3"

@@ -6,7 +6,7 @@ own weight is 0 while phrasings exist, since the phrasing signal includes the ti
   scored exhaustively: exact search over 100 vectors is faster than any ANN round-trip),
 - dense similarity of the query to the question title alone (questions match questions),
 - BM25 over title, answer and section, with the guide's abbreviations spelled out,
-- dense similarity to the closest way learners ask each question (assistant/phrasings.py;
+- dense similarity to the closest way learners ask each question (assistant/retrieval/phrasings.py;
   the title counts as one of them, so a guide without phrasings still has this signal),
 - the probability a linear classifier fitted on those phrasings gives each question: it
   learns which words of a described situation point to a question and which ("my
@@ -19,24 +19,19 @@ expanded, described symptoms named as concepts); a query that names a question (
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from assistant.bm25 import BM25
-from assistant.concepts import concepts_for
-from assistant.lexicon import Lexicon
-from assistant.phrasings import QuestionClassifier, best_per_question, load_or_fit_classifier
-from assistant.store import Chunk
-from assistant.text import content_terms, tokens
-
-_NAMED = re.compile(r"(?:\bq(?:uestion)?\s*#?\s*|#)(\d{1,3})\b", re.I)
-# Words that make a turn lean on the one before: "how does it compare", "and that one?"
-_CONNECTIVES = frozenset("and also so then but".split())
-_ANAPHORA = frozenset("it its this that these those they them the former latter one ones same above previous".split())
+from assistant.core.text import content_terms, tokens
+from assistant.core.types import Chunk, Hit
+from assistant.retrieval.bm25 import BM25
+from assistant.retrieval.concepts import concepts_for
+from assistant.retrieval.followup import looks_like_followup, named_questions
+from assistant.retrieval.lexicon import Lexicon
+from assistant.retrieval.phrasings import QuestionClassifier, best_per_question, load_or_fit_classifier
 
 
 @dataclass(frozen=True)
@@ -50,42 +45,6 @@ class Weights:
     classifier: float = 0.6  # the phrasing classifier's probability
     history: float = 0.6  # weight of the earlier turns' scores for a follow-up
     title_term: float = 0.1  # bonus when the query names a term only one title has
-
-
-@dataclass(frozen=True)
-class Hit:
-    chunk: Chunk
-    score: float
-
-    def as_dict(self) -> dict:
-        c = self.chunk
-        return {"id": c.id, "number": c.number, "title": c.title, "section": c.section, "score": round(self.score, 4)}
-
-
-def named_questions(query: str) -> list[int]:
-    """Question numbers a query names explicitly.
-
-    >>> named_questions("what does Q38 say vs question 37?")
-    [38, 37]
-    """
-    return [int(n) for n in _NAMED.findall(query)]
-
-
-def looks_like_followup(query: str) -> bool:
-    """True when a turn needs the conversation to be understood.
-
-    >>> looks_like_followup("and which one uses less VRAM?"), looks_like_followup("what is LoRA?")
-    (True, False)
-    >>> looks_like_followup("what about MQA?"), looks_like_followup("why?")
-    (True, True)
-    """
-    words = tokens(query)
-    if not words:
-        return False
-    opener = " ".join(words[:2])
-    if any(w in _ANAPHORA for w in words) or words[0] in _CONNECTIVES or opener in ("what about", "how about"):
-        return True
-    return not content_terms(query)  # "why?", "give an example"
 
 
 def _minmax(x: np.ndarray) -> np.ndarray:

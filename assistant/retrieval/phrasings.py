@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.errors import StudyError
+from assistant.core.errors import StudyError
 
 _HEADING = re.compile(r"^##\s*Q(\d+)\.?\s*(.*)$")
 _COMMENT = re.compile(r"^#(\s|$)")

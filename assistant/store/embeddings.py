@@ -7,10 +7,9 @@ our message instead of a download attempt that hangs on a closed network.
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from pathlib import Path
 
-from assistant.errors import StudyError, missing_package
+from assistant.core.errors import StudyError, missing_package
 
 BUNDLED_NAME = "all-MiniLM-L6-v2"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -62,11 +61,10 @@ def _quiet_loading() -> None:
         pass
 
 
-@lru_cache(maxsize=4)
 def load_embed_model(name: str):
-    """The embedding model, cached per process: the direct torch encoder when the model is
+    """The embedding model (assistant/runtime.py keeps one per process): the direct torch encoder when the model is
     a mean-pooled BERT (the bundled MiniLM is), else llama-index over sentence-transformers."""
-    from assistant import bert_encoder
+    from assistant.store import bert_encoder
 
     path = resolve_model_path(name)
     if bert_encoder.supports(path):

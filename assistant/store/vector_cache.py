@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.errors import StudyError
+from assistant.core.errors import StudyError
 
 
 def read_bank(path: Path) -> list[str]:

@@ -1,37 +1,24 @@
 """The Chroma collection that holds one chunk per question, read and written through
-llama-index's ChromaVectorStore (assistant/vector_store.py).
+llama-index's ChromaVectorStore (assistant/store/vector_store.py).
 
 Embedded Chroma on disk by default; a Chroma server when `STUDY_CHROMA_URL` is set; the
 same ChromaVectorStore over either. Chunks go in as llama-index TextNodes and come back
-with their embeddings; retrieval scores them itself (assistant/retrieval.py). The
+with their embeddings; retrieval scores them itself (assistant/retrieval/hybrid.py). The
 collection's metadata records which embedding model wrote it, so an index built with
 another model is refused with a fix instead of returning nonsense neighbours. A server
-that is down or refuses us is named as such (assistant/chroma_errors.py).
+that is down or refuses us is named as such (assistant/store/server_errors.py).
 """
 
 from __future__ import annotations
 
 import functools
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-from assistant.chroma_errors import server_error
-from assistant.errors import StudyError
-from assistant.settings import Settings
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """One question as stored: what retrieval ranks and what answers cite."""
-
-    id: str
-    number: int
-    title: str
-    section: str
-    text: str
-    content_hash: str = ""
-    embedding: tuple[float, ...] = field(default=(), repr=False)
+from assistant.core.errors import StudyError
+from assistant.core.settings import Settings
+from assistant.core.types import Chunk
+from assistant.store.server_errors import server_error
 
 
 def _chroma():
@@ -39,7 +26,7 @@ def _chroma():
         import chromadb
         from chromadb.config import Settings as ChromaSettings
     except ImportError as exc:
-        from assistant.errors import missing_package
+        from assistant.core.errors import missing_package
 
         raise missing_package("chromadb") from exc
     return chromadb, ChromaSettings
@@ -149,7 +136,7 @@ class GuideStore:
     def vector_store(self, create: bool = False):
         """The collection as a llama-index vector store (GuideVectorStore)."""
         if self._vector_store is None:
-            from assistant.vector_store import GuideVectorStore
+            from assistant.store.vector_store import GuideVectorStore
 
             self._vector_store = GuideVectorStore(chroma_collection=self.collection(create=create))
         return self._vector_store
@@ -209,7 +196,7 @@ class GuideStore:
 
     @_through_server
     def chunks(self, with_embeddings: bool = False) -> list[Chunk]:
-        from assistant.vector_store import NotOurRows
+        from assistant.store.vector_store import NotOurRows
 
         try:
             nodes = self.vector_store().nodes(with_embeddings)

@@ -1,14 +1,32 @@
-"""Open what answering needs, once per process: stored chunks + embedding model ->
-HybridRetriever; retriever + LLM -> Assistant."""
+"""The composition root: what answering needs, opened once per process. It owns every
+process-wide model, cache and lock, so the layers below stay plain classes and functions:
+
+- the embedding model (one per name) and the vocabulary it knows,
+- the llama.cpp models and the gate their generations queue at (`LLAMA`),
+- stored chunks + embedding model -> HybridRetriever; retriever + LLM -> Assistant;
+  retriever + progress file -> Coach.
+The UI shares these across browser sessions through `st.cache_resource` (ui/resources.py).
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from assistant.embeddings import load_embed_model, resolve_model_path
-from assistant.retrieval import HybridRetriever
-from assistant.settings import Settings
-from assistant.store import GuideStore
+from assistant.core.errors import StudyError
+from assistant.core.settings import Settings
+from assistant.llm.llama_models import LlamaModels
+from assistant.retrieval.hybrid import HybridRetriever
+from assistant.store.chroma import GuideStore
+from assistant.store.embeddings import load_embed_model, resolve_model_path
+
+#: every embedded generation in this process shares the cores: one set of models, one queue
+LLAMA = LlamaModels()
+
+
+@lru_cache(maxsize=4)
+def embed_model_for(name: str):
+    """The embedding model, loaded once per process (about 2 s)."""
+    return load_embed_model(name)
 
 
 def _vocab_words(model_name: str) -> list[str]:
@@ -26,13 +44,11 @@ def known_words(model_name: str) -> frozenset[str]:
 def open_retriever(settings: Settings, store: GuideStore | None = None) -> HybridRetriever:
     """Load everything search needs, once; raises StudyError if the index is unusable."""
     store = store or GuideStore(settings)
-    embed_model = load_embed_model(settings.embed_model)
+    embed_model = embed_model_for(settings.embed_model)
     probe = embed_model.get_query_embedding("dimension probe")
     store.check_embed_model(settings.embed_model, len(probe))
     chunks = store.chunks(with_embeddings=True)
     if not chunks:
-        from assistant.errors import StudyError
-
         raise StudyError(f"the index in {settings.chroma_url or settings.index_dir} is empty", "run `study ingest`")
     phrasings, phrasing_texts = _phrasings(settings, chunks, embed_model)
     return HybridRetriever(
@@ -50,8 +66,8 @@ def _phrasings(settings: Settings, chunks, embed_model):
     when none are set."""
     if settings.phrasings is None:
         return None, ()
-    from assistant.background import bank_vectors
-    from assistant.phrasings import owners_of, read_phrasings
+    from assistant.retrieval.phrasings import owners_of, read_phrasings
+    from assistant.store.vector_cache import bank_vectors
 
     phrasings = read_phrasings(settings.phrasings, {c.number: c.title for c in chunks})
     by_number = {c.number: i for i, c in enumerate(chunks)}
@@ -63,8 +79,8 @@ def _phrasings(settings: Settings, chunks, embed_model):
 
 def open_scope(settings: Settings, retriever: HybridRetriever):
     """The scope gate: the guide's retriever against the bank of off-topic questions."""
-    from assistant.background import bank_vectors, read_bank
-    from assistant.scope import ScopeGate
+    from assistant.answering.scope import ScopeGate
+    from assistant.store.vector_cache import bank_vectors, read_bank
 
     questions = read_bank(settings.scope_bank)
     dim = len(retriever.chunks[0].embedding)
@@ -77,7 +93,7 @@ def warm_vectors(settings: Settings, phrasings=None, announce=None) -> list[str]
     vectors are missing, so the first question after an ingest does not pay for it
     (about 8 s on 2 cores). Returns what was embedded; the model loads only then, so an
     unchanged re-ingest stays fast."""
-    from assistant.background import bank_vectors, cache_path, read_bank
+    from assistant.store.vector_cache import bank_vectors, cache_path, read_bank
 
     banks = [("scope-bank", read_bank(settings.scope_bank))]
     if phrasings is not None:
@@ -90,7 +106,7 @@ def warm_vectors(settings: Settings, phrasings=None, announce=None) -> list[str]
     if missing:
         if announce:
             announce(f"Embedding {' and '.join(kind for kind, _ in missing)} once for answering")
-        embed_model = load_embed_model(settings.embed_model)
+        embed_model = embed_model_for(settings.embed_model)
         for kind, texts in missing:
             bank_vectors(embed_model, settings.embed_model, texts, settings.vector_cache, kind)
         if any(kind == "phrasings" for kind, _ in missing):
@@ -100,10 +116,9 @@ def warm_vectors(settings: Settings, phrasings=None, announce=None) -> list[str]
 
 def open_assistant(settings: Settings, llm=None, retriever: HybridRetriever | None = None):
     """The answering pipeline on the configured backend (or the `llm` given)."""
-    from assistant.answer import Assistant
-    from assistant.llm import get_llm
+    from assistant.answering.answer import Assistant
 
-    llm = llm or get_llm(settings)
+    llm = llm or open_llm(settings)
     retriever = retriever or open_retriever(settings)
     return Assistant(
         retriever,
@@ -122,3 +137,20 @@ def answer_mode(settings: Settings, llm) -> str:
     if settings.answer_mode != "auto":
         return settings.answer_mode
     return "grounded" if llm.name.startswith("embedded") else "generative"
+
+
+def open_coach(settings: Settings, retriever: HybridRetriever | None = None):
+    """Study mode over the index, with this profile's progress file and desired retention."""
+    from assistant.practice.coach import Coach
+    from assistant.practice.progress import ProgressStore
+    from assistant.practice.schedule import Schedule
+
+    store = ProgressStore(settings.progress_path, Schedule(settings.desired_retention))
+    return Coach(retriever or open_retriever(settings), store)
+
+
+def open_llm(settings: Settings):
+    """The configured backend; an embedded model loads into the process's shared `LLAMA`."""
+    from assistant.llm import get_llm
+
+    return get_llm(settings, llama_models=LLAMA)

@@ -21,10 +21,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.cards import Block, blocks_of
-from assistant.glossary import ABBREVIATIONS
-from assistant.store import Chunk
-from assistant.text import STOPWORDS, content_terms, stem, tokens
+from assistant.answering.cards import Block, blocks_of
+from assistant.core.text import STOPWORDS, content_terms, stem, tokens
+from assistant.core.types import Chunk
+from assistant.retrieval.glossary import ABBREVIATIONS
 
 _NUMBER_WORDS = {
     "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
@@ -40,9 +40,13 @@ _ANTONYMS = {
     "deterministic": "random", "past": "future", "reduce": "increase", "reduces": "increases",
 }
 _ANTONYMS.update({b: a for a, b in list(_ANTONYMS.items())})
-# A name: an acronym (GQA, BM25), CamelCase (LoRA, PagedAttention), or a word with digits (GPT-4).
+# A name: an acronym (GQA, BM25), CamelCase (LoRA, PagedAttention), a word with digits
+# (GPT-4), or, inside a sentence, a capitalised word and its version ("the Llama 2 model"):
+# seen in a real Gemma answer that tied LoRA to Llama 2, which Q63 never names.
 _NAME = re.compile(
     r"\b(?:(?:[A-Z]{2,}[A-Za-z0-9]*|[A-Z][a-z]+[A-Z][A-Za-z0-9]*)(?:-\d[\w.]*)?|[A-Za-z]+-?\d[\w.]*)\b"
+    r"|(?<=[a-z,] )(?!(?:Step|Stage|Phase|Part|Type|Level|Layer|Table|Figure|Section|Version|Option|Method) )"
+    r"[A-Z][a-z]+ \d(?:[\w.]*\w)?\b"
 )
 # Joining words that make "X: Y", "X (Y)", "X is Y" a claim that X is Y.
 _ALIAS_LINK = re.compile(r"^\s*(?:[:=(\-\u2013\u2014]|is|aka|also called|or)?\s*(?:an?|the)?\s*$", re.I)
@@ -91,6 +95,8 @@ def names_in(text: str) -> list[str]:
 
     >>> names_in("GQA groups heads like PagedAttention in GPT-4, not 4 heads")
     ['GQA', 'PagedAttention', 'GPT-4']
+    >>> names_in("LoRA adapts the traditional Llama 2 model, as in Step 2 of tuning")
+    ['LoRA', 'Llama 2']
     """
     return [m.group(0) for m in _NAME.finditer(text) if not m.group(0).isdigit()]
 
@@ -99,6 +105,10 @@ def _named_in_source(name: str, source: str, source_words: set[str]) -> bool:
     low = name.lower()
     if low in source or low.rstrip("s") in source_words:
         return True
+    if " " in low:  # "Llama 3" where the source says "Llama 2/3"
+        word, version = low.split(" ", 1)
+        listed = re.findall(rf"\b{re.escape(word)} (\w+(?:\.\w+)*(?:/\w+(?:\.\w+)*)*)", source)
+        return any(version in m.split("/") for m in listed)
     long_form = ABBREVIATIONS.get(low)
     if long_form and all(t in source_words for t in tokens(long_form) if t not in STOPWORDS):
         return True  # "RLHF" where the source spells out "reinforcement learning from human feedback"

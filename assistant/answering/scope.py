@@ -10,8 +10,8 @@ retrieval's job. The evidence, per query:
   about something else. The word list is the embedding model's word-piece vocabulary,
   so no download; a word one typo from a listed word is a typo, not a name.
 - the contrast: closeness to the guide (its chunks, titles and learner phrasings,
-  assistant/phrasings.py) minus closeness to the nearest question of the off-topic bank
-  (assistant/background.py). Closeness to the guide alone cannot tell a
+  assistant/retrieval/phrasings.py) minus closeness to the nearest question of the off-topic bank
+  (assistant/store/vector_cache.py). Closeness to the guide alone cannot tell a
   neighbouring topic ("fine-tune Whisper") from an oddly worded in-scope question; which
   side the query is nearer to can, and it carries the most weight.
 A logistic model combines the evidence; its weights come from `python -m eval.tune_scope`,
@@ -29,9 +29,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.retrieval import Hit, HybridRetriever, looks_like_followup, named_questions
-from assistant.sanitize import sanitize_markdown
-from assistant.text import STOPWORDS, edit_distance, stem, tokens
+from assistant.core.sanitize import sanitize_markdown
+from assistant.core.text import STOPWORDS, edit_distance, stem, tokens
+from assistant.core.types import Hit
+from assistant.retrieval.followup import looks_like_followup, named_questions
+from assistant.retrieval.hybrid import HybridRetriever
 
 FEATURES = ("dense", "title", "bm25", "coverage", "unlisted", "contrast", "named")
 

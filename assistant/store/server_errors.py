@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.errors import StudyError
+from assistant.core.errors import StudyError
 
 START = "start it with `chroma run --path DIR --port PORT` or unset STUDY_CHROMA_URL"
 TOKEN_PROVIDER = "chromadb.auth.token_authn.TokenAuthClientProvider"

@@ -12,15 +12,18 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from assistant.citations import SentenceGate, SupportChecker
-from assistant.errors import StudyError
-from assistant.grounded import Composer
-from assistant.leaks import LeakDetector
+from assistant.answering.citations import SentenceGate, SupportChecker
+from assistant.answering.grounded import Composer
+from assistant.answering.leaks import LeakDetector
+from assistant.answering.prompt import HYBRID_SYSTEM, SYSTEM, build_prompt, neutralise, source_block
+from assistant.answering.scope import ScopeGate, refusal_text
+from assistant.core.errors import StudyError
+from assistant.core.sanitize import sanitize_markdown, strip_control
+from assistant.core.types import Hit
 from assistant.llm.base import LLM, BackendError
-from assistant.prompt import COMPLETION_EXAMPLE, HYBRID_SYSTEM, SYSTEM, build_prompt, neutralise, source_block
-from assistant.retrieval import Hit, HybridRetriever, looks_like_followup
-from assistant.sanitize import sanitize_markdown, strip_control
-from assistant.scope import ScopeGate, refusal_text
+from assistant.llm.completion import COMPLETION_EXAMPLE
+from assistant.retrieval.followup import looks_like_followup
+from assistant.retrieval.hybrid import HybridRetriever
 
 MAX_QUESTION_CHARS = 2000
 

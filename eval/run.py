@@ -1,0 +1,64 @@
+"""The evaluation run behind `study eval`: load datasets, answer (or only retrieve) each
+record, judge with RAGAS if asked, write the report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from assistant.core.errors import StudyError
+from assistant.core.settings import Settings
+
+
+def run_eval(settings: Settings, answer_settings: Settings, datasets: list[Path] | None, out: Path,
+             limit: int | None = None, retrieval_only: bool = False, judge: str = "none",
+             judge_model: str | None = None, judge_max_tokens: int = 1024) -> tuple[dict, list[Path], str]:
+    """(summary, files written, the Markdown report). `answer_settings` carry the backend
+    and mode chosen for answering; `settings` the index."""
+    from tqdm import tqdm
+
+    from assistant.runtime import open_assistant, open_retriever
+    from eval.records import DATASETS_DIR, load
+    from eval.report import clean, write_report
+    from eval.suite import evaluate_record, summarise
+
+    paths = datasets or sorted(DATASETS_DIR.glob("*.jsonl"))
+    records = [r for path in paths for r in load(path)]
+    if limit:
+        records = records[:limit]
+    if not records:
+        raise StudyError("the datasets hold no records", "pass --dataset FILE.jsonl with one record per line")
+    retriever = open_retriever(settings)
+    assistant = None if retrieval_only else open_assistant(answer_settings, retriever=retriever)
+    the_judge = open_judge(settings, judge, judge_model, judge_max_tokens, retriever) if judge != "none" else None
+    rows = [
+        evaluate_record(rec, retriever, assistant, the_judge, top_k=10, context_k=settings.top_k)
+        for rec in tqdm(records, desc="evaluating", unit="query", file=sys.stderr, dynamic_ncols=True)
+    ]
+    summary = summarise(rows)
+    if the_judge is not None:
+        summary["judge_model"] = f"{judge}:{the_judge.model}"
+        summary["judge_errors"] = sorted(set(the_judge.errors))[:10]
+    files = write_report(out, rows, summary, [str(p) for p in paths])
+    return clean(summary), files, (out / "report.md").read_text(encoding="utf-8")
+
+
+def open_judge(settings: Settings, kind: str, model: str | None, max_tokens: int, retriever):
+    """The RAGAS judge on an Ollama or OpenAI-compatible server."""
+    from eval.ragas_metrics import Judge
+
+    if kind == "ollama":
+        from assistant.llm.ollama_backend import OllamaLLM
+
+        base_url = settings.ollama_host.rstrip("/") + "/v1"
+        model = model or OllamaLLM.DEFAULT_MODEL
+    else:
+        base_url = settings.openai_base_url
+    try:
+        return Judge(base_url, model, retriever.embed_model, api_key=settings.openai_api_key.get_secret_value(),
+                     max_tokens=max_tokens)
+    except Exception as exc:  # openai raises its own types; all mean the same to the user here
+        raise StudyError(
+            f"the {kind} judge at {base_url} is not usable ({type(exc).__name__})",
+            "start the server or pass --judge none",
+        ) from None

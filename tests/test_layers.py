@@ -1,0 +1,113 @@
+"""The layout is the architecture: imports only run down the layers, and no module grows
+past what a newcomer reads in one sitting. Every import counts, including the lazy ones
+inside functions, since they are arrows all the same.
+
+    core  <-  store, llm  <-  retrieval  <-  answering, practice  <-  runtime
+          <-  ingest, llamaindex_adapters  <-  cli  <-  ui, eval
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("assistant", "ingest", "ui", "eval")
+
+# What each layer may import from the project, besides itself.
+ALLOWED = {
+    "assistant.core": set(),
+    "assistant.store": {"assistant.core"},
+    "assistant.llm": {"assistant.core"},
+    "assistant.retrieval": {"assistant.core"},
+    "assistant.answering": {"assistant.core", "assistant.retrieval", "assistant.llm"},
+    # Study mode sees retrieval and answering only through core types (a retriever is passed in).
+    "assistant.practice": {"assistant.core"},
+    "assistant.runtime": {"assistant.core", "assistant.store", "assistant.llm", "assistant.retrieval",
+                          "assistant.answering", "assistant.practice"},
+    "ingest": {"assistant.core", "assistant.store", "assistant.retrieval", "assistant.runtime"},
+    "assistant.llamaindex_adapters": {"assistant.core", "assistant.retrieval", "assistant.answering",
+                                      "assistant.runtime"},
+    # The command line dispatches: it may start the UI and the eval run, and nothing below it
+    # may import them.
+    "assistant.cli": {"assistant", "ingest", "ui.access", "eval.run"},
+    "ui": {"assistant", "ingest", "ui"},
+    "eval": {"assistant", "ingest", "eval"},
+}
+MAX_LINES = 300
+
+
+def layer_of(module: str) -> str | None:
+    """The longest ALLOWED key that `module` is, or is inside of."""
+    matches = [k for k in ALLOWED if module == k or module.startswith(k + ".")]
+    return max(matches, key=len) if matches else None
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def project_imports(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            # "from assistant.store import bert_encoder" imports a module too
+            found += [(node.lineno, f"{node.module}.{a.name}") for a in node.names]
+    return [(line, name) for line, name in found if name.split(".")[0] in PACKAGES]
+
+
+def allowed(source: str, target: str) -> bool:
+    own = layer_of(source)
+    if own is None:
+        return False
+    if layer_of(target) == own:
+        return True
+    return any(target == a or target.startswith(a + ".") for a in ALLOWED[own])
+
+
+SOURCES = sorted(p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py") if module_name(p) not in PACKAGES)
+
+
+def test_every_module_has_a_layer():
+    assert len(SOURCES) > 50, "sources not found"
+    assert [module_name(p) for p in SOURCES if layer_of(module_name(p)) is None] == []
+    # The top packages' own __init__ files are documentation only.
+    assert {pkg: project_imports(ROOT / pkg / "__init__.py") for pkg in PACKAGES} == {pkg: [] for pkg in PACKAGES}
+
+
+def test_imports_only_run_down_the_layers():
+    upward = [
+        f"{p.relative_to(ROOT)}:{line} imports {target}"
+        for p in SOURCES
+        for line, target in project_imports(p)
+        if not allowed(module_name(p), target)
+    ]
+    assert upward == []
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "ok"),
+    [
+        ("assistant.core.settings", "assistant.practice.progress", False),  # core imports nothing
+        ("assistant.llm.embedded", "assistant.answering.prompt", False),
+        ("assistant.practice.grading", "assistant.answering.citations", False),
+        ("assistant.retrieval.hybrid", "assistant.store.chroma", False),
+        ("assistant.answering.answer", "eval.suite", False),
+        ("assistant.cli.evaluate", "eval.run", True),
+        ("assistant.answering.scope", "assistant.retrieval.followup", True),
+        ("ui.app", "assistant.runtime", True),
+    ],
+)
+def test_the_check_itself_tells_up_from_down(source, target, ok):
+    assert allowed(source, target) is ok
+
+
+def test_modules_stay_short():
+    long = {str(p.relative_to(ROOT)): n for p in SOURCES if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert long == {}
