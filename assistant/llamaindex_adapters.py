@@ -33,7 +33,7 @@ from assistant.retrieval.hybrid import HybridRetriever
 def node_of(hit: Hit) -> NodeWithScore:
     """A retrieved question as llama-index sees a hit: TextNode "Q38" and its score.
 
-    >>> from assistant.store.chroma import Chunk
+    >>> from assistant.core.types import Chunk
     >>> n = node_of(Hit(Chunk("Q38", 38, "Explain GQA.", "Transformer Architecture", "Q38. ..."), 0.9))
     >>> (n.node.node_id, n.node.metadata["number"], n.score)
     ('Q38', 38, 0.9)

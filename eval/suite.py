@@ -1,4 +1,5 @@
-"""`study eval`: run datasets through retrieval (and answering), score, aggregate.
+"""Scoring for `study eval` (run by eval/run.py): one record through retrieval (and
+answering), scored; then the aggregate.
 
 One row per query holds everything needed to read a failure later (results.jsonl):
 retrieved ids, metrics, the answer, its citations, refusal, unsupported sentences, timings.

@@ -117,7 +117,7 @@ class Composer:
     def focus(self, query: str, hit: Hit, followup: bool) -> list[Block]:
         """The blocks of `hit`'s answer that answer `query` (all of them for a first question).
 
-        >>> from assistant.store.chroma import Chunk
+        >>> from assistant.core.types import Chunk
         >>> card = Chunk("Q38", 38, "Explain GQA.", "S", "Q38. Explain GQA.\\n\\nTrade-off:\\n- **MHA (Multi-Head)**: Many K/V heads (High VRAM).\\n- **MQA (Multi-Query)**: **1** K/V head (low VRAM).\\n- **GQA (Grouped Query)**: Groups of K/V heads.")
         >>> [b.subjects[0] for b in Composer().focus("what about MQA?", Hit(card, 1.0), True)]
         ['MQA']
@@ -138,7 +138,7 @@ class Composer:
         """A close runner-up (second or third) whose title names, with a term at most two
         titles use, something the query asks and the best question never mentions.
 
-        >>> from assistant.store.chroma import Chunk
+        >>> from assistant.core.types import Chunk
         >>> a = Hit(Chunk("Q63", 63, "Explain LoRA.", "S", "Q63. Explain LoRA.\\n\\nTrain A and B."), 0.9)
         >>> b = Hit(Chunk("Q65", 65, "What is QLoRA?", "S", "Q65. What is QLoRA?\\n\\n4-bit LoRA."), 0.7)
         >>> Composer([a.chunk, b.chunk]).second_source("LoRA vs QLoRA", [a, b]).chunk.id
@@ -157,7 +157,7 @@ class Composer:
     def unknown_names(self, query: str) -> list[str]:
         """Names in the query that the guide never mentions ("how is it different from DPO?").
 
-        >>> from assistant.store.chroma import Chunk
+        >>> from assistant.core.types import Chunk
         >>> Composer([Chunk("Q17", 17, "What is RLHF?", "S", "RLHF uses PPO at an endpoint.")]).unknown_names("RLHF vs DPO")
         ['DPO']
         """

@@ -1,6 +1,7 @@
 """The prompt format for base models, which have no chat template (Gemma 3 270M): the
 chat messages become one document that ends where the answer should begin. The backend
-that drives such a model owns its format, so answering never needs to know about it."""
+that drives such a model owns its format; answering only budgets tokens for the worked
+example and treats any copy of it as a leak."""
 
 from __future__ import annotations
 

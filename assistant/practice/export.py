@@ -1,7 +1,7 @@
 """Flashcards a learner can take away: an Anki deck (.apkg), a Markdown study sheet, a CSV table.
 
 One card per question: front = the question, back = the guide's answer and its key points
-(what grading checks), tagged with its section. With `with_progress`, each card also
+(what grading checks), tagged with its section. Given a learner's `progress` (a ProgressStore), each card also
 carries the learner's last grade and last answer. The Anki model and deck ids and each
 note's guid are fixed (the deck's from the guide's title, the note's from its question
 number), so importing a newer export updates the learner's notes instead of duplicating them.

@@ -1,4 +1,6 @@
-"""Questions the guide does not answer, embedded once: the scope gate's reject class.
+"""Banks of text embedded once and cached on disk, keyed by model and content: the
+learner phrasings retrieval scores against, and the questions the guide does not answer
+(the scope gate's reject class).
 
 Similarity to the guide alone cannot tell "fine-tune Whisper" (off the guide, near its
 fine-tuning questions) from a learner's oddly worded in-scope question. Comparing the
