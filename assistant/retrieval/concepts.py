@@ -13,7 +13,7 @@ import re
 
 # (pattern over the lower-cased query, concept words to add)
 SYMPTOMS: tuple[tuple[str, str], ...] = (
-    (r"\bmak\w* (?:stuff|things|facts|it) up|\bmade up\b|\bmakes up\b|\binvent\w*|\bfabricat\w*|confidently wrong|\bnot true\b|\bdon'?t exist", "hallucination"),
+    (r"\bmak\w* (?:stuff|things|facts|it) up|\bma(?:ke|kes|king|de) up\b|\binvent\w*|\bfabricat\w*|confidently wrong|\bnot true\b|\bdon'?t exist", "hallucination"),
     (r"\bforg[eo]t\w*|\bremember\w*|earlier in the (?:chat|conversation)|\btoo long\b", "context window memory conversation history"),
     (r"\bcheap\w*|\bcost\w*|\bbill\w*|\bpay\w*|\bexpensive\b|\bspend\w*|\bbudget\w*", "cost"),
     (r"\bslow\w*|\bfast\w*|\bspeed\w*|\bsnapp\w*|\bquick\w*|\btakes forever\b|\blag\w*", "latency inference optimization"),
@@ -45,6 +45,8 @@ def concepts_for(query: str) -> list[str]:
 
     >>> concepts_for("my chatbot confidently makes up citations that don't exist")
     ['hallucination']
+    >>> concepts_for("why does my RAG bot make up citations"), concepts_for("it keeps making up sources")
+    (['hallucination'], ['hallucination'])
     """
     text = query.lower()
     return [concept for pattern, concept in _COMPILED if pattern.search(text)]
