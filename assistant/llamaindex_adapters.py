@@ -1,7 +1,8 @@
 """The study assistant as llama-index pieces, to drop into a llama-index app.
 
-- `GuideRetriever`: the hybrid retriever as a `BaseRetriever`; each hit is a
-  `NodeWithScore` whose TextNode id is the question ("Q38") with number/title/section.
+- `GuideRetriever`: the hybrid retriever (itself a `BaseRetriever`) with a chosen top-k
+  and section; each hit is a `NodeWithScore` whose TextNode id is the question ("Q38")
+  with number/title/section.
 - `GuideQueryEngine`: `Assistant.ask` as a query engine; the `Response` carries the
   answer text (cited like [Q38]) and the questions it drew on as `source_nodes`.
 - `GuideChatEngine`: a `Chat` (follow-ups lean on earlier turns) as a chat engine.
@@ -22,30 +23,12 @@ from llama_index.core.base.response.schema import Response
 from llama_index.core.chat_engine.types import AgentChatResponse, BaseChatEngine, StreamingAgentChatResponse
 from llama_index.core.query_engine import CustomQueryEngine
 from llama_index.core.retrievers import BaseRetriever
-from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from assistant.answering.answer import Answer, Assistant, Chat, Turn
 from assistant.core.settings import Settings
-from assistant.core.types import Hit
 from assistant.retrieval.hybrid import HybridRetriever
-
-
-def node_of(hit: Hit) -> NodeWithScore:
-    """A retrieved question as llama-index sees a hit: TextNode "Q38" and its score.
-
-    >>> from assistant.core.types import Chunk
-    >>> n = node_of(Hit(Chunk("Q38", 38, "Explain GQA.", "Transformer Architecture", "Q38. ..."), 0.9))
-    >>> (n.node.node_id, n.node.metadata["number"], n.score)
-    ('Q38', 38, 0.9)
-    """
-    c = hit.chunk
-    node = TextNode(
-        id_=c.id,
-        text=c.text,
-        metadata={"number": c.number, "title": c.title, "section": c.section},
-        excluded_embed_metadata_keys=["number"],
-    )
-    return NodeWithScore(node=node, score=hit.score)
+from assistant.retrieval.nodes import node_of
 
 
 def answer_metadata(answer: Answer) -> dict[str, Any]:

@@ -58,6 +58,7 @@ def open_retriever(settings: Settings, store: GuideStore | None = None) -> Hybri
         phrasings=phrasings,
         phrasing_texts=phrasing_texts,
         cache_dir=settings.vector_cache,
+        retrieve_top_k=settings.top_k,
     )
 
 

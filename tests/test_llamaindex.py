@@ -87,6 +87,17 @@ def test_base_retriever_against_chroma_server(chroma_server, shipped_index, tmp_
     assert np.allclose([c.embedding for c in served], [c.embedding for c in on_disk], atol=1e-6)
 
 
+def test_the_retriever_answering_uses_is_itself_a_base_retriever(settings, assistant):
+    """Not only an adapter: the object the assistant searches with is a llama-index
+    BaseRetriever, and `retrieve` gives its own search as nodes."""
+    hybrid = assistant.retriever
+    assert isinstance(hybrid, BaseRetriever)
+    nodes = hybrid.retrieve(QUERY)
+    assert len(nodes) == settings.top_k
+    assert_q38_first(nodes)
+    assert [(n.node.node_id, n.score) for n in nodes] == [(h.chunk.id, h.score) for h in hybrid.search(QUERY, settings.top_k)]
+
+
 def test_query_engine_answers_with_citations_and_source_nodes(assistant):
     engine = GuideQueryEngine(assistant=assistant)
     response = engine.query(QUERY)

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from llama_index.core.retrievers import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from assistant.core.text import content_terms, tokens
 from assistant.core.types import Chunk, Hit
@@ -31,6 +33,7 @@ from assistant.retrieval.bm25 import BM25
 from assistant.retrieval.concepts import concepts_for
 from assistant.retrieval.followup import looks_like_followup, named_questions
 from assistant.retrieval.lexicon import Lexicon
+from assistant.retrieval.nodes import node_of
 from assistant.retrieval.phrasings import QuestionClassifier, best_per_question, load_or_fit_classifier
 
 
@@ -52,8 +55,9 @@ def _minmax(x: np.ndarray) -> np.ndarray:
     return (x - lo) / (hi - lo) if hi > lo else np.zeros_like(x)
 
 
-class HybridRetriever:
-    """Built once per process from the stored chunks; `search` is the hot path."""
+class HybridRetriever(BaseRetriever):
+    """Built once per process from the stored chunks; `search` is the hot path, and
+    llama-index's `retrieve(query)` runs the same search (top `retrieve_top_k`) as nodes."""
 
     def __init__(
         self,
@@ -65,12 +69,15 @@ class HybridRetriever:
         phrasings: tuple[np.ndarray, np.ndarray] | None = None,
         phrasing_texts: Sequence[str] = (),
         cache_dir: Path | None = None,
+        retrieve_top_k: int = 5,
     ):
         """`phrasings`: (chunk index of each phrasing, its unit vector), or None;
         `phrasing_texts`: their words, to fit the classifier on (none without them);
         `cache_dir`: where the fitted classifier is cached."""
         if not chunks:
             raise ValueError("no chunks to search")
+        super().__init__()
+        self.retrieve_top_k = retrieve_top_k
         self.chunks = chunks
         self.embed_model = embed_model
         self.weights = weights
@@ -195,6 +202,9 @@ class HybridRetriever:
             context = self.fuse(self.signals(" ".join(history[-2:])), classifier=False)
             fused = fused + self.weights.history * context
         return fused
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        return [node_of(h) for h in self.search(query_bundle.query_str, self.retrieve_top_k)]
 
     def search(
         self, query: str, top_k: int = 5, section: str | None = None, history: list[str] | tuple[str, ...] = ()
