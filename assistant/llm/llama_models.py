@@ -44,11 +44,14 @@ class LlamaModels:
 
     def count_tokens(self, path: Path, text: str) -> int:
         # A vocabulary-only copy of the model: counting never touches the context that a
-        # generation in another session is using, and never waits for it.
-        with self._load_lock:
-            if str(path) not in self._vocabs:
-                self._vocabs[str(path)] = _llama(str(path), vocab_only=True, n_ctx=512)
-            vocab = self._vocabs[str(path)]
+        # generation in another session is using, and never waits for it. Once loaded it
+        # is read without the load lock, so counting never waits for another model's load.
+        vocab = self._vocabs.get(str(path))
+        if vocab is None:
+            with self._load_lock:
+                if str(path) not in self._vocabs:
+                    self._vocabs[str(path)] = _llama(str(path), vocab_only=True, n_ctx=512)
+                vocab = self._vocabs[str(path)]
         with self._tokenize_lock:
             return len(vocab.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
