@@ -59,6 +59,16 @@ def test_default_answer_to_gqa_vs_mqa_states_the_guides_facts(settings, retrieve
     assert not PROMPT_WORDS.search(answer.answer) and not GQA_SWAP.search(answer.answer)
 
 
+def test_a_comparison_gets_the_question_that_names_its_other_side(settings, retriever):
+    """Q63 (LoRA) never says QLoRA; only a bullet of Q27 does. The answer must show it."""
+    answer = open_assistant(settings, retriever=retriever).ask("whats the diffrence between lora and qlora")
+    assert answer.citations == [63, 27]
+    qlora = next(line for line in answer.answer.splitlines() if "QLoRA" in line)
+    assert "4-bit quantized base model" in qlora and qlora.endswith("[Q27]")
+    plain = open_assistant(settings, retriever=retriever).ask("what is LoRA")
+    assert plain.citations == [63]  # nothing named that Q63 lacks: one question
+
+
 def test_vram_follow_up_gets_the_vram_lines_not_the_whole_card(settings, retriever):
     chat_cli = call_study(["ask", "--json"], settings.index_dir,
                           stdin=json.dumps({"query": "and which one uses less VRAM?",

@@ -78,6 +78,8 @@ class Composer:
         # How many titles use each term: a term that only one or two titles use names a
         # question; "fine-tuning" (in ten titles) does not.
         self.title_df = Counter(t for c in chunks for t in self._terms(c.title))
+        # ... and how many answers use it: "QLoRA" (one answer) names something, "prompt" does not.
+        self.text_df = Counter(t for c in chunks for t in self._terms(f"{c.title} {c.text}"))
         self.guide_text = " ".join(f"{c.title} {c.text}" for c in chunks).lower()
         self._vectors: dict[str, np.ndarray] = {}
 
@@ -135,14 +137,21 @@ class Composer:
         return closest if closest and len(closest) < len(blocks) else blocks
 
     def second_source(self, query: str, hits: Sequence[Hit]) -> Hit | None:
-        """A close runner-up (second or third) whose title names, with a term at most two
-        titles use, something the query asks and the best question never mentions.
+        """A close runner-up (second or third) that names something the query asks and the
+        best question never mentions: in its title, with a term at most two titles use, or
+        as one of its answer's subjects, with a term at most two answers use ("- **QLoRA**: ..." in Q27, when "LoRA vs QLoRA"
+        retrieves Q63 first, which never says QLoRA).
 
         >>> from assistant.core.types import Chunk
         >>> a = Hit(Chunk("Q63", 63, "Explain LoRA.", "S", "Q63. Explain LoRA.\\n\\nTrain A and B."), 0.9)
         >>> b = Hit(Chunk("Q65", 65, "What is QLoRA?", "S", "Q65. What is QLoRA?\\n\\n4-bit LoRA."), 0.7)
         >>> Composer([a.chunk, b.chunk]).second_source("LoRA vs QLoRA", [a, b]).chunk.id
         'Q65'
+        >>> c = Hit(Chunk("Q27", 27, "Explain PEFT.", "S", "Q27. Explain PEFT.\\n\\n- **LoRA**: A and B.\\n- **QLoRA**: 4-bit LoRA."), 0.7)
+        >>> Composer([a.chunk, c.chunk]).second_source("LoRA vs QLoRA", [a, c]).chunk.id
+        'Q27'
+        >>> Composer([a.chunk, c.chunk]).second_source("what is LoRA", [a, c]) is None
+        True
         """
         asked = self._query_terms(query) - _GENERIC
         first = self._terms(f"{hits[0].chunk.title} {hits[0].chunk.text}")
@@ -151,6 +160,10 @@ class Composer:
                 break
             only_here = (asked & self._terms(hit.chunk.title)) - first
             if any(self.title_df.get(t, 0) <= 2 for t in only_here):
+                return hit
+            subjects = [b for b in blocks_of(hit.chunk.number, hit.chunk.text) if b.subjects]
+            lacking = {t for t in asked - first if self.text_df.get(t, 0) <= 2}
+            if any(self._terms(name) & lacking for b in self.named(subjects, asked) for name in b.subjects):
                 return hit
         return None
 
