@@ -3,6 +3,9 @@
 {"query": "...", "reference_ids": ["Q38"], "history": [], "kind": "in_scope", "style": "typo"}
 
 Fact probes (kind "fact_probe") also carry "must_include" and "must_not" (eval/probes.py).
+Real interview questions carry "coverage" (answered / partial / not_covered, labelled against
+the guide), "aspects" (what a partly answered one lacks) and "source" (repository:path);
+other records are answered when they have reference ids, not covered when they have none.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from assistant.core.errors import StudyError
 
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
 KINDS = ("in_scope", "out_of_scope", "conversation", "adversarial", "fact_probe")
+COVERAGES = ("answered", "partial", "not_covered")
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,7 @@ class Record:
     kind: str = "in_scope"
     style: str = ""
     reference: str | None = None
+    coverage: str = "answered"
     extra: dict = field(default_factory=dict, compare=False)
 
 
@@ -42,8 +47,11 @@ def load(path: Path) -> list[Record]:
             query = obj["query"]
             ids = obj.get("reference_ids", [])
             kind = obj.get("kind", "in_scope")
+            coverage = obj.get("coverage") or ("answered" if ids else "not_covered")
             if not isinstance(query, str) or not isinstance(ids, list) or kind not in KINDS:
                 raise ValueError("wrong field types")
+            if coverage not in COVERAGES:
+                raise ValueError(f"coverage must be one of {', '.join(COVERAGES)}")
         except (json.JSONDecodeError, KeyError, ValueError) as exc:
             raise StudyError(
                 f"{path}:{lineno} is not a dataset record ({exc})",
@@ -57,7 +65,8 @@ def load(path: Path) -> list[Record]:
                 kind=kind,
                 style=obj.get("style", ""),
                 reference=obj.get("reference"),
-                extra={k: obj[k] for k in ("must_include", "must_not") if k in obj},
+                coverage=coverage,
+                extra={k: obj[k] for k in ("must_include", "must_not", "aspects", "source") if k in obj},
             )
         )
     return records
