@@ -25,10 +25,11 @@ def cmd_ui(args, settings: Settings) -> int:
         # A click while an answer streams (Stop, another view) reruns the same session's
         # script once the answer has kept its turn, not beside it in a second thread.
         "--runner.fastReruns", "false",
+        # A learner's page, not a developer's: no "Deploy" button, no "clear cache" menu.
+        "--client.toolbarMode", "viewer",
     ]
-    if not is_loopback(args.host):  # visitors see no tracebacks, no "clear cache", no reload on edit
-        cmd += ["--client.showErrorDetails", "type", "--client.toolbarMode", "viewer",
-                "--server.fileWatcherType", "none"]
+    if not is_loopback(args.host):  # visitors see no tracebacks, no reload on edit
+        cmd += ["--client.showErrorDetails", "type", "--server.fileWatcherType", "none"]
     if insecure:
         os.environ["STUDY_UI_INSECURE_NO_AUTH"] = "1"  # the app checks the bind again
     guard = "password required" if password else ("no access control" if insecure else "this machine only")

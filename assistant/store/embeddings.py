@@ -12,8 +12,8 @@ from pathlib import Path
 from assistant.core.errors import StudyError, missing_package
 
 BUNDLED_NAME = "all-MiniLM-L6-v2"
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ["HF_HUB_OFFLINE"] = "1"  # forced: an inherited HF_HUB_OFFLINE=0 would mean a hang, not a download
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
