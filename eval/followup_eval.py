@@ -1,6 +1,6 @@
 """Which standalone query retrieves best for the last turn of a conversation?
 
-    python -m eval.followup_eval
+    python -m eval.followup_eval [MODEL]     # MODEL: an embedded model for the rewrite (default: the configured one)
 
 - none:    the last turn alone
 - concat:  earlier user turns + the last turn, as one query
@@ -28,11 +28,11 @@ def rewrite_query(llm, history, query) -> str:
     return out.strip().splitlines()[0] if out.strip() else query
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     from assistant.core.settings import Settings
     from assistant.runtime import open_llm, open_retriever
 
-    settings = Settings()
+    settings = Settings(llm_model=argv[0]) if argv else Settings()
     retriever = open_retriever(settings)
     llm = open_llm(settings)
     records = [r for r in load(DATASETS_DIR / "conversations.jsonl") if r.history]
@@ -57,4 +57,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

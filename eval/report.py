@@ -65,6 +65,7 @@ def write_report(out: Path, rows: list[dict], summary: dict, datasets: list[str]
             f.write(json.dumps(clean(row), ensure_ascii=False) + "\n")
     charts = _charts(out, rows, summary)
     lines = ["# Evaluation report", "", "Datasets: " + ", ".join(f"`{d}`" for d in datasets), ""]
+    lines += _datasets(summary)
     lines += ["## Retrieval", ""] + _table("overall", {"all": summary["retrieval"]}) + [""]
     lines += _table("kind", summary["retrieval_by_kind"]) + [""] + _table("section", summary["retrieval_by_section"])
     lines += ["", "RAGAS (no LLM), over the top 5: " + ", ".join(f"{k} {_fmt(v)}" for k, v in summary["ragas"].items())]
@@ -85,6 +86,34 @@ def write_report(out: Path, rows: list[dict], summary: dict, datasets: list[str]
     lines += [f"![{c.stem}]({c.name})" for c in charts]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return [out / "report.md", out / "results.jsonl", *charts]
+
+
+_DATASET_COLUMNS = (
+    ("hit@1", "hit@1"), ("hit@3", "hit@3"), ("answered_marked_answered", "answered: marked answered"),
+    ("answered_refused", "answered: refused"), ("partial_marked_partial", "partial: marked partial"),
+    ("not_covered_not_marked_answered", "not covered: not marked answered"),
+    ("midchat_same_verdict", "same verdict mid-chat"),
+)
+
+
+def _datasets(summary: dict) -> list[str]:
+    """Per dataset: retrieval, the coverage verdicts against the labels, mid-chat consistency
+    and contamination; then the confusion matrix of each set of real questions."""
+    sets = summary.get("by_dataset", {})
+    if not sets:
+        return []
+    contamination = summary.get("contamination", {})
+    head = "| dataset | n | " + " | ".join(title for _, title in _DATASET_COLUMNS) + " | near copies of phrasings/bank |"
+    lines = ["## By dataset", "", head, "|---" * (len(_DATASET_COLUMNS) + 3) + "|"]
+    for name, s in sets.items():
+        cells = [_fmt(s.get(key)) for key, _ in _DATASET_COLUMNS]
+        lines.append(f"| {name} | {s['n']} | " + " | ".join(cells) + f" | {_fmt(contamination.get(name))} |")
+    for name, s in sets.items():
+        if "coverage" in s and len(s["coverage"]) > 1:
+            lines += ["", f"Coverage verdicts on `{name}` (rows: label, columns: verdict; not_covered = refused):", "",
+                      "| label | answered | partial | not_covered |", "|---|---|---|---|"]
+            lines += [f"| {label} | {c['answered']} | {c['partial']} | {c['not_covered']} |" for label, c in s["coverage"].items()]
+    return lines + [""]
 
 
 def _charts(out: Path, rows: list[dict], summary: dict) -> list[Path]:

@@ -17,30 +17,54 @@ def run_eval(settings: Settings, answer_settings: Settings, datasets: list[Path]
     and mode chosen for answering; `settings` the index."""
     from tqdm import tqdm
 
-    from assistant.runtime import open_assistant, open_retriever
+    from assistant.runtime import open_assistant, open_retriever, open_scope
     from eval.records import DATASETS_DIR, load
     from eval.report import clean, write_report
     from eval.suite import evaluate_record, summarise
 
     paths = datasets or sorted(DATASETS_DIR.glob("*.jsonl"))
-    records = [r for path in paths for r in load(path)]
+    records = [(Path(path).stem, r) for path in paths for r in load(path)]
     if limit:
         records = records[:limit]
     if not records:
         raise StudyError("the datasets hold no records", "pass --dataset FILE.jsonl with one record per line")
     retriever = open_retriever(settings)
+    scope = open_scope(settings, retriever)
     assistant = None if retrieval_only else open_assistant(answer_settings, retriever=retriever)
     the_judge = open_judge(settings, judge, judge_model, judge_max_tokens, retriever) if judge != "none" else None
-    rows = [
-        evaluate_record(rec, retriever, assistant, the_judge, top_k=10, context_k=settings.top_k)
-        for rec in tqdm(records, desc="evaluating", unit="query", file=sys.stderr, dynamic_ncols=True)
-    ]
+    rows, previous = [], {}
+    for name, rec in tqdm(records, desc="evaluating", unit="query", file=sys.stderr, dynamic_ncols=True):
+        # Real questions are asked a second time mid-chat, after the file's previous one.
+        before = previous.get(name) if rec.style == "real" and not rec.history else None
+        row = evaluate_record(rec, retriever, assistant, the_judge, top_k=10, context_k=settings.top_k,
+                              previous=before)
+        rows.append({"dataset": name, **row})
+        previous[name] = rec.query
     summary = summarise(rows)
+    summary["contamination"] = dataset_contamination(retriever, scope, records)
     if the_judge is not None:
         summary["judge_model"] = f"{judge}:{the_judge.model}"
         summary["judge_errors"] = sorted(set(the_judge.errors))[:10]
     files = write_report(out, rows, summary, [str(p) for p in paths])
     return clean(summary), files, (out / "report.md").read_text(encoding="utf-8")
+
+
+def dataset_contamination(retriever, scope, records) -> dict[str, float]:
+    """Per dataset, the share of queries that are near copies of a learner phrasing or an
+    off-topic bank line: what the assistant was built with, so a score there is not a
+    measure of unseen questions."""
+    import numpy as np
+
+    from eval.coverage_eval import contamination
+
+    built_with = np.vstack([v for v in (scope.background, retriever.phrasing_vectors) if v is not None])
+    by_name: dict[str, list[str]] = {}
+    for name, rec in records:
+        by_name.setdefault(name, []).append(rec.query)
+    return {
+        name: contamination(np.array([retriever.embed(q) for q in queries], dtype=np.float32), built_with)
+        for name, queries in sorted(by_name.items())
+    }
 
 
 def open_judge(settings: Settings, kind: str, model: str | None, max_tokens: int, retriever):

@@ -12,6 +12,7 @@ import time
 from collections import defaultdict
 from dataclasses import asdict
 
+from eval.coverage_eval import by_dataset
 from eval.metrics import citation_scores, mean, retrieval_scores
 from eval.ragas_metrics import id_based_scores
 from eval.records import Record
@@ -22,13 +23,17 @@ IN_SCOPE_KINDS = ("in_scope", "conversation", "fact_probe")
 PROBE_METRICS = ("correct", "contradiction", "empty", "leak", "fact_coverage")
 
 
-def evaluate_record(rec: Record, retriever, assistant=None, judge=None, top_k: int = 10, context_k: int = 5) -> dict:
+def evaluate_record(rec: Record, retriever, assistant=None, judge=None, top_k: int = 10, context_k: int = 5,
+                    previous: str | None = None) -> dict:
+    """One record's row; with `previous`, the answer is also asked again right after that
+    unrelated question (mid-chat), to check it is still read on its own."""
     start = time.perf_counter()
     hits = retriever.search(rec.query, top_k, history=list(rec.history))
     retrieval_ms = (time.perf_counter() - start) * 1000
     ranked = [h.chunk.id for h in hits]
     gold = set(rec.reference_ids)
     row = {**asdict(rec), "retrieved": ranked, "retrieval_ms": round(retrieval_ms, 2)}
+    row["coverage_label"] = row.pop("coverage")
     row.pop("extra", None)
     by_id = {c.id: c for c in retriever.chunks}
     row["section"] = by_id[rec.reference_ids[0]].section if rec.reference_ids and rec.reference_ids[0] in by_id else None
@@ -53,6 +58,8 @@ def evaluate_record(rec: Record, retriever, assistant=None, judge=None, top_k: i
         "answer": answer.answer,
         "citations": cited,
         "refused": answer.refused,
+        "coverage": answer.coverage,
+        "not_covered": answer.not_covered,
         "unsupported_sentences": answer.unsupported_sentences,
         "answer_sentences": len(sentences),
         "error": answer.error,
@@ -67,6 +74,12 @@ def evaluate_record(rec: Record, retriever, assistant=None, judge=None, top_k: i
                                rec.extra.get("must_not", [])))
         row["removed_sentences"] = answer.removed_sentences
         row["mode"] = answer.mode
+    if previous is not None:
+        # The same question asked right after another one: it is still read on its own.
+        midchat = assistant.ask(rec.query, [Turn.asked(previous)])
+        row["midchat_coverage"] = midchat.coverage
+        if gold:
+            row["midchat_hit@1"] = float(bool(midchat.citations) and f"Q{midchat.citations[0]}" in gold)
     if judge is not None and not answer.refused and answer.answer:
         contexts = [h.chunk.text for h in answer.sources]
         row.update(judge.score(rec.query, answer.answer, contexts))
@@ -90,6 +103,7 @@ def summarise(rows: list[dict]) -> dict:
         "retrieval": {"n": len(ranked), **{m: mean([r[m] for r in ranked]) for m in RETRIEVAL_METRICS}},
         "retrieval_by_section": _group_means(rows, "section", RETRIEVAL_METRICS),
         "retrieval_by_kind": _group_means(rows, "kind", RETRIEVAL_METRICS),
+        "by_dataset": by_dataset(rows),
         "ragas": {m: mean([r[m] for r in ranked]) for m in RAGAS_ID_METRICS},
         "latency_ms": {"retrieval_p50": _pct([r["retrieval_ms"] for r in rows], 0.5)},
     }

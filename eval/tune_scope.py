@@ -27,11 +27,11 @@ TARGET_FALSE_REFUSAL = 0.04  # under the 0.05 goal, with a margin for unseen que
 
 
 def feature_rows(gate, records) -> np.ndarray:
-    from assistant.answering.scope import FEATURES, scope_probe
+    from assistant.answering.scope import FEATURES
 
     rows = []
     for rec in records:
-        f = gate.features(scope_probe(rec.query, list(rec.history)))
+        f = gate.features(gate.retriever.read(rec.query, rec.history).probe)
         rows.append([f[name] for name in FEATURES])
     return np.array(rows, dtype=np.float64)
 
@@ -64,13 +64,13 @@ def by_model(gate, records):
     """Records the logistic model decides, and how the others (naming a question number)
     are decided by rule: those never reach the model, so they are neither fitted on nor
     counted as its errors."""
-    ruled = [(rec, gate.by_number(rec.query)) for rec in records]
+    ruled = [(rec, gate.by_number(gate.retriever.read(rec.query, rec.history))) for rec in records]
     return [r for r, v in ruled if v is None], [not v.in_scope for _, v in ruled if v is not None]
 
 
 def refused_with(gate, records, w, b, t):
     """(record, refused, probability) for every record, rule-decided ones included."""
-    verdicts = [gate.by_number(rec.query) for rec in records]
+    verdicts = [gate.by_number(gate.retriever.read(rec.query, rec.history)) for rec in records]
     modelled = [rec for rec, v in zip(records, verdicts) if v is None]
     p = iter(probabilities(feature_rows(gate, modelled), w, b) if modelled else ())
     out = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 import sqlite3
 import subprocess
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -34,19 +35,23 @@ def running_app(index: Path, **env):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    # The server's log goes to a file: a pipe nobody reads fills up and blocks the server.
+    log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
     proc = subprocess.Popen([str(STUDY), "ui", "--port", str(port)], env=_study_env(index, env),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=log, text=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
     try:
         while not healthy(url):
             if proc.poll() is not None or time.time() > deadline:
-                pytest.fail(f"`study ui` did not come up: {proc.stderr.read()[-2000:] if proc.poll() is not None else 'timeout'}")
+                pytest.fail(f"`study ui` did not come up: {Path(log.name).read_text()[-2000:]}")
             time.sleep(0.5)
         yield url
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        log.close()
+        Path(log.name).unlink(missing_ok=True)
 
 
 def healthy(url: str) -> bool:
@@ -127,6 +132,28 @@ def test_chat_answer_with_source_card_in_chromium(app_url):
         page.wait_for_timeout(500)  # let the card finish opening before the screenshot
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "chat_gqa_vs_mqa.png"), full_page=True)
+
+
+def test_coverage_badges_in_chromium(app_url):
+    """What the guide covers only in part, or not at all, is marked on the answer itself."""
+    url, _ = app_url
+    with browser_page(url) as page:
+        ask(page, "explain temperature")
+        answer_card(page, 11)
+        ask(page, "and how does top-p differ?")
+        page.get_by_text("The guide does not cover top-p").wait_for(timeout=ANSWER_TIMEOUT)
+        answer_card(page, 11)
+        assert "Partly covered" in page.get_by_test_id("stChatMessage").last.inner_text()
+        ask(page, "how long should a canary release run before the full rollout?")
+        page.get_by_text('The guide does not answer "how long should a canary release run').wait_for(timeout=ANSWER_TIMEOUT)
+        answer_card(page, 77)
+        assert "Partly covered" in page.get_by_test_id("stChatMessage").last.inner_text()
+        ask(page, "what were Apple's Q3 earnings?")
+        page.get_by_text("The guide does not cover \"what were Apple's Q3 earnings?\"").wait_for(timeout=ANSWER_TIMEOUT)
+        assert "Not in the guide" in page.get_by_test_id("stChatMessage").last.inner_text()
+        assert page.get_by_text("Deploy", exact=True).count() == 0  # a learner's page, not a developer's
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "chat_coverage.png"), full_page=True)
 
 
 FOUR = {"explain GQA vs MQA": 38, "what is LoRA?": 63, "what is RLHF?": 17, "what does temperature do when sampling?": 11}

@@ -51,7 +51,7 @@ def test_a_follow_up_is_ranked_without_the_classifier(retriever):
     expected = expected + retriever.weights.history * retriever.fuse(retriever.signals(history[0]), classifier=False)
     for i in retriever.title_routes(follow_up):
         expected[i] += retriever.weights.title_term
-    assert (retriever.scores(follow_up, history) == expected).all()
+    assert (retriever.scores(retriever.read(follow_up, history)) == expected).all()
     assert retriever.search(follow_up, 1, history=history)[0].chunk.id == "Q38"
 
 

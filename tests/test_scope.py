@@ -22,8 +22,8 @@ def refusal_rate(gate, retriever, name, style=None):
     records = [r for r in load(DATASETS_DIR / name) if style is None or r.style == style]
     refused = []
     for rec in records:
-        hits = retriever.search(rec.query, 5, history=list(rec.history))
-        refused.append(not gate.judge(rec.query, list(rec.history), hits).in_scope)
+        query = retriever.read(rec.query, rec.history)
+        refused.append(not gate.judge(query, retriever.search(query, 5)).in_scope)
     return sum(refused) / len(refused), len(records)
 
 
@@ -61,9 +61,10 @@ def test_in_scope_questions_are_rarely_refused(gate, retriever, name):
 
 
 def test_question_numbers_outside_the_guide_are_refused(gate, retriever):
-    verdict = gate.judge("According to the guide, what is Q101 about?", [], retriever.search("Q101", 3))
+    query = retriever.read("According to the guide, what is Q101 about?")
+    verdict = gate.judge(query, retriever.search(query, 3))
     assert (verdict.in_scope, verdict.reason, verdict.missing_number) == (False, "no_such_question", 101)
-    assert gate.judge("what does Q38 say?", [], retriever.search("Q38", 3)).in_scope
+    assert gate.judge(retriever.read("what does Q38 say?"), retriever.search("Q38", 3)).in_scope
 
 
 def test_cli_refuses_without_inventing(shipped_index):

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from assistant.retrieval.followup import looks_like_followup, named_questions
+from assistant.retrieval.followup import leans_on_conversation, named_questions
 from tests.conftest import call_study, run_study
 
 
@@ -69,4 +69,4 @@ def test_followup_uses_history_only_when_needed(retriever):
 
 def test_helpers():
     assert named_questions("Q38 vs question 12 and #7") == [38, 12, 7]
-    assert looks_like_followup("and the second one?") and not looks_like_followup("explain canary deployment")
+    assert leans_on_conversation("and the second one?") and not leans_on_conversation("explain canary deployment")

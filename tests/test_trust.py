@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from assistant.answering.cards import blocks_of
+from assistant.core.blocks import blocks_of
 from assistant.answering.citations import SentenceGate, SupportChecker
 from assistant.answering.leaks import LeakDetector
 from assistant.answering.prompt import SYSTEM
@@ -87,7 +87,11 @@ def test_every_line_of_a_grounded_answer_is_the_guides_own(settings, retriever):
     for question in ["what is LoRA and why is it cheaper than full fine-tuning", "how do I evaluate a RAG system",
                      "temprature in llms", "GANs vs VAEs"]:
         answer = assistant.ask(question)
-        for line in answer.answer.splitlines():
+        lines = answer.answer.splitlines()
+        if answer.coverage == "partial":  # the one sentence said in code, naming what is missing
+            assert lines[0].startswith("*The guide does not") and answer.not_covered
+            lines = lines[1:]
+        for line in lines:
             body = re.sub(r"\s*\[Q\d+\]( \|)?$", "", line).strip()
             if body and not body.startswith("**Q"):  # the heading names the question
                 assert body.removeprefix("> **Note:** ").removeprefix("> **Tip:** ") in guide or body in guide, line
@@ -117,8 +121,10 @@ def test_fake_turns_and_prompt_echo_are_removed_and_the_rest_kept(settings, retr
     reply = ("Multi-query attention uses a single key and value head shared by all query heads [Q38]. "
              "Question: what is GQA? <start_of_turn>user Answer in 2 to 4 short sentences, using only the sources given.")
     answer = scripted(settings, retriever, reply).ask("explain GQA vs MQA")
-    assert answer.mode == "generative"
-    assert answer.answer == "Multi-query attention uses a single key and value head shared by all query heads. [Q38]"
+    kept = "Multi-query attention uses a single key and value head shared by all query heads. [Q38]"
+    # What survives states one of Q38's three key points: the guide's lines for the others follow.
+    assert answer.mode == "generative, completed from the guide"
+    assert answer.answer.startswith(kept + "\n\n*From the guide:*") and "**GQA (Grouped Query)**" in answer.answer
     assert {r["reason"] for r in answer.removed_sentences} <= {"writes a new turn", "repeats the instructions"}
     assert answer.removed_sentences
 
@@ -129,8 +135,9 @@ def test_contradictions_are_removed_and_true_sentences_kept(settings, retriever)
              "MQA is slow and uses low VRAM [Q38].")
     answer = scripted(settings, retriever, reply).ask("explain GQA vs MQA")
     kinds = [r["reason"].split(":")[0] for r in answer.removed_sentences]
-    assert answer.answer == "MHA uses many Q, K, V heads and high VRAM. [Q38]"
-    assert kinds == ["number", "negation"]
+    # The one true sentence survives; the guide's lines for the points it leaves out follow.
+    assert answer.answer.startswith("MHA uses many Q, K, V heads and high VRAM. [Q38]\n\n*From the guide:*")
+    assert kinds == ["number", "negation"] and "4 K/V" not in answer.answer and "slow" not in answer.answer
 
 
 def test_a_model_version_the_source_never_names_is_removed(settings, retriever):
@@ -204,5 +211,5 @@ def test_follow_up_naming_what_the_guide_never_mentions_says_so(settings, retrie
     chat_cli = call_study(["ask", "--json"], settings.index_dir,
                           stdin=json.dumps({"query": "and how is it different from DPO?", "history": ["what is RLHF"]}) + "\n")
     answer = json.loads(chat_cli.stdout)
-    assert answer["answer"].startswith("*The guide does not mention DPO;")
+    assert answer["answer"].startswith("*The guide does not cover DPO;") and answer["coverage"] == "partial"
     assert answer["citations"] == [17] and "PPO (Proximal Policy Optimization)" in answer["answer"]

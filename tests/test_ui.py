@@ -65,8 +65,17 @@ def test_follow_up_uses_the_history(app):
 def test_out_of_scope_question_is_refused_visibly(app):
     at = ask(app(), "what is the capital of australia")
     text = last_answer_text(at)
-    assert ":orange-badge[Not in the guide]" in text and "The guide does not cover" in text
+    assert ":red-badge[Not in the guide]" in text and "The guide does not cover" in text
     assert "canberra" not in text.lower()
+
+
+def test_partly_covered_answers_are_marked_and_say_what_is_missing(app):
+    at = ask(app(), "explain temperature")
+    assert "Partly covered" not in last_answer_text(at)
+    at = ask(at, "and how does top-p differ?")
+    text = last_answer_text(at)
+    assert ":orange-badge[Partly covered]" in text and "The guide does not cover top-p" in text
+    assert ":blue-badge[Q11]" in text
 
 
 def test_ollama_down_is_a_message_not_a_traceback(app, monkeypatch):

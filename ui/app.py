@@ -19,7 +19,9 @@ from assistant.llm.gate import watched_by
 from ui.access import bind_problem, password_ok
 from ui.choices import model_choices
 from ui.practice import mastery_page, practice_page
-from ui.render import answer_markdown, busy_text, card_label, error_markdown, guide_text_markdown, input_notes
+from ui.render import (
+    answer_markdown, busy_text, card_label, coverage_badge, error_markdown, guide_text_markdown, input_notes,
+)
 from ui.resources import address_of, assistant_for, backend_problem, coach_for, llm_for, retriever_for
 
 STOPPED = "stopped before the end"  # Answer.error of a turn the learner interrupted
@@ -108,8 +110,8 @@ def status_line(settings: Settings, retriever, llm) -> None:
 
 # -- chat -----------------------------------------------------------------------------
 def show_answer(answer: Answer, key: str, settings: Settings, coach=None) -> None:
-    if answer.refused:
-        st.markdown(":orange-badge[Not in the guide]")
+    if badge := coverage_badge(answer.coverage, answer.refused):
+        st.markdown(badge)
     st.markdown(answer_markdown(answer.answer))
     if answer.error == STOPPED:
         st.caption("Stopped: the answer above is incomplete. Ask again for all of it.")
@@ -126,6 +128,8 @@ def show_answer(answer: Answer, key: str, settings: Settings, coach=None) -> Non
                 st.text(f"{removed['sentence']}\n  ({removed['reason']})")
     if answer.mode.startswith("generative, fell back"):
         st.caption("The model's answer did not hold up against the guide; these are the guide's own lines.")
+    elif answer.mode.startswith("generative, completed"):
+        st.caption("The model's answer left out key points; the guide's own lines for them follow it.")
     cited = set(answer.citations)
     for hit in answer.sources:
         c = hit.chunk

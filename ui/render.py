@@ -25,6 +25,17 @@ def answer_markdown(text: str) -> str:
     return _CITE.sub(lambda m: " ".join(f":blue-badge[{q.strip()}]" for q in m.group(1).split(",")), safe)
 
 
+def coverage_badge(coverage: str, refused: bool = False) -> str:
+    """The badge over an answer that the guide does not fully answer ("" when it does).
+
+    >>> coverage_badge("partial"), coverage_badge("not_covered", refused=True), coverage_badge("answered")
+    (':orange-badge[Partly covered]', ':red-badge[Not in the guide]', '')
+    """
+    if refused or coverage == "not_covered":
+        return ":red-badge[Not in the guide]"
+    return ":orange-badge[Partly covered]" if coverage == "partial" else ""
+
+
 def card_label(number: int, title: str, section: str) -> str:
     """The one-line label of a source card.
 

@@ -10,104 +10,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 
 from assistant.answering.citations import SentenceGate, SupportChecker
-from assistant.answering.grounded import Composer
+from assistant.answering.coverage import Coverage, CoverageJudge, CoverageVerdict, note
+from assistant.answering.grounded import Composer, key_blocks, render
 from assistant.answering.leaks import LeakDetector
 from assistant.answering.prompt import HYBRID_SYSTEM, SYSTEM, build_prompt, neutralise, source_block
 from assistant.answering.scope import ScopeGate, refusal_text
+from assistant.answering.turn import Answer, Turn, check_question, repeats_itself
 from assistant.core.errors import StudyError
-from assistant.core.sanitize import sanitize_markdown, strip_control
-from assistant.core.types import Hit
+from assistant.core.sanitize import sanitize_markdown
 from assistant.llm.base import LLM, BackendError
 from assistant.llm.completion import COMPLETION_EXAMPLE
-from assistant.retrieval.followup import looks_like_followup
 from assistant.retrieval.hybrid import HybridRetriever
-
-MAX_QUESTION_CHARS = 2000
-
-
-def repeats_itself(text: str, min_words: int = 5, overlap: float = 0.7) -> int | None:
-    """Where the last finished line nearly repeats an earlier one (tiny models loop),
-    as the index to cut at; else None. "Nearly": most of its words are the same.
-
-    >>> repeats_itself("- MQA: one K/V head, fast.\\n- GQA: K/V per group.\\n- MQA: one K/V head, so fast.\\n")
-    49
-    """
-    lines = text.split("\n")
-    done, last = lines[:-2], lines[-2] if len(lines) >= 2 else ""
-    words = set(last.lower().split())
-    if len(words) < min_words:
-        return None
-    for line in done:
-        earlier = set(line.lower().split())
-        if earlier and len(words & earlier) / len(words | earlier) >= overlap:
-            return len(text) - len(lines[-1]) - len(last) - 1
-    return None
-
-
-def check_question(question: str) -> str:
-    """The question, stripped; StudyError before any model call when it cannot be asked.
-
-    >>> check_question("  what is GQA? ")
-    'what is GQA?'
-    """
-    q = strip_control(question or "").strip()
-    if not q:
-        raise StudyError("the question is empty", "type a question about the guide, e.g. `explain GQA vs MQA`")
-    if len(q) > MAX_QUESTION_CHARS:
-        raise StudyError(
-            f"the question is {len(q):,} characters long (the limit is {MAX_QUESTION_CHARS:,})",
-            "ask the question itself, without pasted documents",
-        )
-    return q
-
-
-@dataclass
-class Answer:
-    question: str
-    answer: str
-    citations: list[int]
-    sources: list[Hit]
-    refused: bool = False
-    unsupported_sentences: list[str] = field(default_factory=list)
-    timings: dict[str, int] = field(default_factory=dict)
-    complete: bool = True
-    error: str | None = None
-    mode: str = "grounded"  # "grounded" | "hybrid" | "generative" | "generative, fell back to grounded"
-    #: sentences the model wrote that were not shown: {"sentence", "reason"}
-    removed_sentences: list[dict] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {
-            "question": self.question,
-            "answer": self.answer,
-            "citations": self.citations,
-            "sources": [
-                {"id": h.chunk.id, "title": h.chunk.title, "section": h.chunk.section, "score": round(h.score, 4)}
-                for h in self.sources
-            ],
-            "refused": self.refused,
-            "mode": self.mode,
-            "unsupported_sentences": self.unsupported_sentences,
-            "removed_sentences": self.removed_sentences,
-            "timings": self.timings,
-            "complete": self.complete,
-            "error": self.error,
-        }
-
-
-@dataclass(frozen=True)
-class Turn:
-    question: str
-    answer: Answer
-
-    @classmethod
-    def asked(cls, question: str) -> Turn:
-        """An earlier question known without its answer (batch input, datasets)."""
-        return cls(question, Answer(question, "", [], []))
-
 
 MODES = ("grounded", "hybrid", "generative")
 
@@ -152,6 +67,7 @@ class Assistant:
         # the prompt gets those within `source_margin` of the top (None: all top sources).
         self.source_margin = source_margin
         self.composer = Composer(retriever.chunks, retriever.embed_model, retriever.lexicon)
+        self.coverage = CoverageJudge(scope, self.composer.unknown_names)
         titles_and_text = [f"{c.title}\n{c.text}" for c in retriever.chunks]
         self.leaks = LeakDetector([SYSTEM, COMPLETION_EXAMPLE, HYBRID_SYSTEM], allowed=titles_and_text)
 
@@ -167,44 +83,55 @@ class Assistant:
         question = check_question(question)
         start = time.perf_counter()
         ms = lambda: int((time.perf_counter() - start) * 1000)  # noqa: E731
-        asked = [t.question for t in history]
         # Markup and URLs say nothing about the topic; retrieval and scope see the words only.
-        query = sanitize_markdown(question).strip() or question
-        hits = self.retriever.search(query, self.top_k, section, history=asked)
+        query = self.retriever.read(
+            sanitize_markdown(question).strip() or question, [t.question for t in history], section
+        )
+        hits = self.retriever.search(query, self.top_k)
         # first_token_ms: when the learner first sees text (the first checked sentence).
         timings = {"retrieval_ms": ms(), "first_token_ms": 0, "total_ms": 0}
 
-        verdict = self.scope.judge(query, asked, hits)
-        if not verdict.in_scope:
+        verdict = self.scope.judge(query, hits)
+        # The composer judges runner-ups itself (by what the query names), so it sees them all.
+        grounded = self.composer.compose(query, hits)
+        cover = self.coverage.judge(query, grounded.sources, verdict)
+        if cover.coverage is Coverage.NOT_COVERED:
             text = refusal_text(question, verdict)
             yield text
             timings["first_token_ms"] = timings["total_ms"] = ms()
-            yield Answer(question, text, [], verdict.nearest, refused=True, timings=timings, mode=self.mode)
+            yield Answer(question, text, [], verdict.nearest, refused=True, timings=timings, mode=self.mode,
+                         coverage=cover.coverage.value)
             return
-        # The composer judges runner-ups itself (by what the query names), so it sees them all.
-        grounded = self.composer.compose(query, hits, followup=bool(asked) and looks_like_followup(query))
+        lead = f"{note(cover.missing)}\n\n" if cover.coverage is Coverage.PARTIAL else ""
         if self.source_margin is not None and hits:
             hits = [h for h in hits if h.score >= hits[0].score - self.source_margin]
         if self.mode == "generative":
-            yield from self._generate(question, query, history, hits, grounded, verdict, timings, ms)
+            yield from self._generate(question, query, history, hits, grounded, cover, timings, ms)
             return
-        yield grounded.text
+        yield lead + grounded.text
         timings["first_token_ms"] = ms()
-        answer = Answer(question, grounded.text, grounded.citations, grounded.sources, timings=timings, mode=self.mode)
+        answer = Answer(question, lead + grounded.text, grounded.citations, grounded.sources, timings=timings,
+                        mode=self.mode, coverage=cover.coverage.value, not_covered=list(cover.missing))
         if self.mode == "hybrid":
             yield from self._summarise(question, grounded, answer)
         timings["total_ms"] = ms()
         yield answer
 
-    def _generate(self, question, query, history, hits, grounded, verdict, timings, ms):
-        """The model writes; each finished sentence is checked before it is shown."""
+    def _generate(self, question, query, history, hits, grounded, cover: CoverageVerdict, timings, ms):
+        """The model writes; each finished sentence is checked before it is shown. A partial
+        answer opens with what the guide does not cover, said in code, not left to the model."""
         answer_budget = min(self.answer_tokens, self.llm.context_window // 4)
         turns = [(t.question, t.answer.answer) for t in history if t.answer.answer and not t.answer.refused]
         prompt = build_prompt(
-            question, hits, self.llm.count_tokens, self.llm.context_window, answer_budget, turns, self.max_sources
+            question, hits, self.llm.count_tokens, self.llm.context_window, answer_budget, turns, self.max_sources,
+            not_covered=cover.missing,
         )
         gate = SentenceGate(prompt.sources, self.checker, self.leaks, question)
+        lead = f"{note(cover.missing)}\n\n" if cover.coverage is Coverage.PARTIAL else ""
         raw, shown, error = "", "", None
+        if lead:
+            yield lead
+            timings["first_token_ms"] = ms()
         try:
             for delta in self.llm.stream(prompt.messages, max_tokens=answer_budget, temperature=0.0):
                 raw += delta
@@ -213,7 +140,7 @@ class Assistant:
                     raw = raw[:cut]  # the model started looping: keep what came before
                     break
                 for piece in gate.feed(sanitize_markdown(raw)):
-                    if not shown:
+                    if not shown and not lead:
                         timings["first_token_ms"] = ms()
                     shown += piece
                     yield piece
@@ -222,31 +149,55 @@ class Assistant:
         except BackendError as err:
             error = str(err)
         for piece in gate.finish(sanitize_markdown(raw)):
-            if not shown:
+            if not shown and not lead:
                 timings["first_token_ms"] = ms()
             shown += piece
             yield piece
         mode, sources, citations = self.mode, prompt.sources, gate.citations
-        refused = gate.model_refused and not shown
+        refused = gate.model_refused and not shown and not lead
         if refused:
-            shown = refusal_text(question, verdict)
-            sources, citations = verdict.nearest, []
+            shown = refusal_text(question, cover.scope)
+            sources, citations = cover.scope.nearest, []
             yield shown
         elif not gate.says_something():
             # Nothing checkable survived (empty, all prompt talk, all contradicted): the
             # learner gets the guide's own lines rather than nothing.
-            lead = "\n\n" if shown else ""
-            shown += lead + grounded.text
-            yield lead + grounded.text
+            sep = "\n\n" if shown else ""
+            shown += sep + grounded.text
+            yield sep + grounded.text
             mode, sources, citations = "generative, fell back to grounded", grounded.sources, grounded.citations
+        elif missing := self._unstated(shown, grounded):
+            # What survived the checks is true but no longer answers: a fragment, or a
+            # sentence beside the point. The guide's own lines for the missing points follow.
+            extra = f"\n\n*From the guide:*\n\n{missing}"
+            shown += extra
+            yield extra
+            mode = "generative, completed from the guide"
+            citations = list(dict.fromkeys([*citations, *grounded.citations]))
+            sources = list({h.chunk.id: h for h in [*sources, *grounded.sources]}.values())
         if not timings["first_token_ms"]:
             timings["first_token_ms"] = ms()
         timings["total_ms"] = ms()
         yield Answer(
-            question, shown.strip(), citations, sources, refused=refused,
+            question, (lead + shown).strip(), citations, sources, refused=refused,
             unsupported_sentences=gate.unsupported, timings=timings, complete=error is None, error=error,
             mode=mode, removed_sentences=gate.removed,
+            coverage=(Coverage.NOT_COVERED if refused else cover.coverage).value,
+            not_covered=[] if refused else list(cover.missing),
         )
+
+    def _unstated(self, shown: str, grounded) -> str:
+        """The guide's lines for the key points `shown` leaves out, rendered and cited, when
+        it leaves out more than half of them; "" when it states enough."""
+        missing = self.composer.unstated(shown, grounded)
+        if len(missing) * 2 <= len(key_blocks(grounded.blocks)):
+            return ""
+        parts = []
+        for hit in grounded.sources:
+            blocks = [b for b in missing if b.number == hit.chunk.number]
+            if blocks:
+                parts.append(render(blocks, hit.chunk.number))
+        return "\n\n".join(parts)
 
     def _summarise(self, question: str, grounded, answer: Answer) -> Iterator[str]:
         """Hybrid: one sentence from the model after the guide's lines, shown only if checked."""
@@ -264,7 +215,7 @@ class Assistant:
                 if gate.feed(sanitize_markdown(raw)):
                     break  # one sentence is all it may add
         except BackendError as err:
-            answer.error = str(err)
+            answer.error, answer.complete = str(err), False
         pieces = gate.accepted or gate.finish(sanitize_markdown(raw))
         answer.removed_sentences = gate.removed
         if pieces and gate.says_something():

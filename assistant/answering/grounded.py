@@ -25,19 +25,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answering.cards import Block, blocks_of
+from assistant.core.blocks import Block, blocks_of
 from assistant.answering.statements import names_in
-from assistant.core.text import content_terms, stem
+from assistant.core.text import ASPECT_WORDS as _GENERIC
+from assistant.core.sentences import split_sentences
+from assistant.core.text import content_terms
 from assistant.core.types import Hit
-
-# Words that ask *about* an aspect without naming one.
-_GENERIC = frozenset(
-    stem(w)
-    for w in """which whose better worse less lower higher fewer faster slower cheaper bigger smaller
-    pros cons advantage advantages disadvantage disadvantages benefit benefits purpose
-    important matter matters role main key""".split()
-)
-
+from assistant.retrieval.query import GuideQuery
 
 @dataclass(frozen=True)
 class Composition:
@@ -167,27 +161,73 @@ class Composer:
                 return hit
         return None
 
+    def unstated(self, text: str, composition: Composition, enough: float = 0.5) -> list[Block]:
+        r"""The composition's key lines that `text` (a model's checked answer) does not state.
+
+        Each sentence states at most the one line it is closest to (the larger of MiniLM
+        cosine and the share of the line's terms it uses, at least `enough`): sibling lines
+        ("MHA: many K/V heads", "MQA: one K/V head") are close to each other too, so
+        closeness alone would credit one sentence with all of them.
+
+        >>> from assistant.core.types import Chunk
+        >>> c = Chunk("Q77", 77, "Canary?", "S", "Q77. Canary?\n\n- Release to 5% of users first.\n- If error rates spike, roll back.")
+        >>> comp = Composer([c]).compose(GuideQuery("what is a canary release?"), [Hit(c, 1.0)])
+        >>> [b.text for b in Composer([c]).unstated("Release the model to 5% of users first.", comp)]
+        ['- If error rates spike, roll back.']
+        """
+        points = key_blocks(composition.blocks)
+        sentences = [s for s in split_sentences(text) if s.strip()]
+        if not points or not sentences:
+            return points
+        terms = [set(content_terms(b.text)) for b in points]
+        score = np.array([[len(t & set(content_terms(s))) / len(t) if t else 0.0 for s in sentences] for t in terms])
+        if self.embed_model is not None:
+            a = np.array(self.embed_model.get_text_embedding_batch([b.text for b in points]), dtype=np.float32)
+            v = np.array(self.embed_model.get_text_embedding_batch(sentences), dtype=np.float32)
+            score = np.maximum(score, a @ v.T)
+        stated = {int(score[:, j].argmax()) for j in range(len(sentences)) if score[:, j].max() >= enough}
+        return [b for i, b in enumerate(points) if i not in stated]
+
     def unknown_names(self, query: str) -> list[str]:
-        """Names in the query that the guide never mentions ("how is it different from DPO?").
+        """Names in the query that the guide never mentions ("how is it different from DPO?"),
+        counting "gpt4" as "GPT-4", "PDFs" as "PDF" and an abbreviation whose long form the
+        guide uses ("ToT": tree of thoughts) as mentioned.
 
         >>> from assistant.core.types import Chunk
         >>> Composer([Chunk("Q17", 17, "What is RLHF?", "S", "RLHF uses PPO at an endpoint.")]).unknown_names("RLHF vs DPO")
         ['DPO']
+        >>> Composer([Chunk("Q18", 18, "GPT-4?", "S", "GPT-4 reads PDF files.")]).unknown_names("gpt4 and PDFs")
+        []
         """
         if not self.guide_text:
             return []
+        squashed = re.sub(r"[^a-z0-9]+", " ", self.guide_text)
+        joined = re.sub(r"[^a-z0-9 ]+", "", self.guide_text.replace("-", ""))
+
         def mentioned(name: str) -> bool:  # as a word: "DPO" is not in "endpoint"
-            return re.search(rf"(?<![a-z0-9]){re.escape(name.lower())}s?(?![a-z0-9])", self.guide_text) is not None
+            low = name.lower()
+            forms = {low, low.rstrip("s"), re.sub(r"[^a-z0-9]", "", low)}
+            if any(re.search(rf"(?<![a-z0-9]){re.escape(f)}s?(?![a-z0-9])", text) for f in forms if f
+                   for text in (self.guide_text, squashed, joined)):
+                return True
+            long_form = getattr(self.lexicon, "abbreviations", {}).get(low)
+            return bool(long_form) and all(t in self.text_df for t in content_terms(long_form))
 
-        return [n for n in dict.fromkeys(names_in(query)) if not mentioned(n)]
+        # A name in quotes is the learner's example ("part numbers like 'XJ-4402'"), not the topic.
+        unquoted = re.sub(r"(?<![A-Za-z])'[^']{1,40}'(?![A-Za-z])|\"[^\"]{1,40}\"", " ", query)
+        return [n for n in dict.fromkeys(names_in(unquoted)) if not mentioned(n)]
 
-    def compose(self, query: str, hits: Sequence[Hit], followup: bool = False) -> Composition:
-        """The grounded answer to `query` from the ranked `hits` (at most two questions)."""
+    def compose(self, turn: GuideQuery, hits: Sequence[Hit]) -> Composition:
+        """The grounded answer to `turn` from the ranked `hits` (at most two questions)."""
+        query, followup = turn.text, turn.followup
         if not hits:
             return Composition("", [], [], [])
         chosen = [hits[0]]
-        if not followup and (runner_up := self.second_source(query, hits)) is not None:
-            chosen.append(runner_up)
+        # A follow-up joins a runner-up too when it names what only that one explains
+        # ("and QLoRA?" after LoRA adds PEFT's QLoRA line), never on a near tie alone.
+        if (runner_up := self.second_source(query, hits)) is not None:
+            # a follow-up asks first about the new name; the earlier topic comes second
+            chosen = [runner_up, hits[0]] if followup else [hits[0], runner_up]
         elif not followup and len(hits) > 1 and hits[0].score - hits[1].score < self.tie:
             chosen.append(hits[1])  # retrieval cannot tell them apart: show both, each headed
         parts: list[str] = []
@@ -197,11 +237,16 @@ class Composer:
             used += blocks
             heading = f"**Q{hit.chunk.number}. {hit.chunk.title}**"
             parts.append(f"{heading}\n\n{render(blocks, hit.chunk.number)}")
-        if unknown := self.unknown_names(query):
-            # Said plainly rather than left for the learner to infer from an answer about
-            # something else.
-            parts.insert(0, f"*The guide does not mention {', '.join(unknown)}; what it says on the closest question:*")
         return Composition("\n\n".join(parts), [h.chunk.number for h in chosen], chosen, used)
+
+
+def key_blocks(blocks: Sequence[Block]) -> list[Block]:
+    r"""The blocks that state something: not a list's lead-in ("Evaluating quality/speed trade-off:").
+
+    >>> [b.kind for b in key_blocks(blocks_of(38, "Q38. T\n\nTrade-off:\n- **MQA**: one K/V head."))]
+    ['item']
+    """
+    return [b for b in blocks if not (b.kind == "paragraph" and b.text.rstrip().endswith(":"))]
 
 
 def render(blocks: Sequence[Block], number: int) -> str:

@@ -67,11 +67,17 @@ def build_prompt(
     answer_tokens: int,
     history: Sequence[tuple[str, str]] = (),
     max_sources: int = 3,
+    not_covered: Sequence[str] = (),
 ) -> Prompt:
     """Messages that fit `context_window - answer_tokens`; the lowest-ranked sources go first,
-    then older turns; the top source is cut short rather than dropped."""
+    then older turns; the top source is cut short rather than dropped. `not_covered`: what
+    the guide does not cover of the question (the learner is told so before the answer):
+    the model answers only the rest."""
     budget = context_window - answer_tokens - 16  # chat-template tokens around each message
     question_part = f"Question: {neutralise(question)}"
+    if not_covered:
+        question_part += (f"\nThe sources do not cover: {neutralise('; '.join(not_covered))}. "
+                          "Answer only what the sources cover.")
     # Counted for every model: base models get the worked example too (as_completion).
     fixed = count_tokens(SYSTEM) + count_tokens(question_part) + count_tokens(COMPLETION_EXAMPLE) + 60
     if fixed > budget:

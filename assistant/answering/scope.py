@@ -32,8 +32,8 @@ import numpy as np
 from assistant.core.sanitize import sanitize_markdown
 from assistant.core.text import STOPWORDS, edit_distance, stem, tokens
 from assistant.core.types import Hit
-from assistant.retrieval.followup import looks_like_followup, named_questions
 from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.query import GuideQuery
 
 FEATURES = ("dense", "title", "bm25", "coverage", "unlisted", "contrast", "named")
 
@@ -71,15 +71,6 @@ def refusal_text(question: str, verdict: Verdict) -> str:
         near = "; ".join(f"[{h.chunk.id}] {h.chunk.title}" for h in verdict.nearest)
         text += f" The nearest questions it has: {near}"
     return text
-
-
-def scope_probe(query: str, history: Sequence[str]) -> str:
-    """What scope is judged on: a follow-up is judged with the turn it follows.
-
-    >>> scope_probe("and which one uses less VRAM?", ["explain GQA vs MQA"])
-    'explain GQA vs MQA and which one uses less VRAM?'
-    """
-    return f"{history[-1]} {query}" if history and looks_like_followup(query) else query
 
 
 class ScopeGate:
@@ -181,20 +172,20 @@ class ScopeGate:
         z = m.bias + sum(w * feats[name] for w, name in zip(m.weights, FEATURES))
         return 1.0 / (1.0 + math.exp(-z))
 
-    def by_number(self, query: str, hits: Sequence[Hit] = (), nearest: int = 3) -> Verdict | None:
-        """A query that names questions ("Q38", "question 101") is decided by the numbers
-        alone; None for any other query."""
-        numbers = named_questions(query)
-        bad = [n for n in numbers if n not in self.retriever.by_number]
+    def by_number(self, query: GuideQuery, hits: Sequence[Hit] = (), nearest: int = 3) -> Verdict | None:
+        """A turn that names guide questions ("Q38", "question 101") is decided by the
+        numbers alone; None for any other turn."""
+        bad = [n for n in query.numbers if n not in self.retriever.by_number]
         if bad:
             return Verdict(False, "no_such_question", list(hits[:nearest]), 0.0, missing_number=bad[0])
-        return Verdict(True, "covered", list(hits), 1.0) if numbers else None
+        return Verdict(True, "covered", list(hits), 1.0) if query.numbers else None
 
-    def judge(self, query: str, history: Sequence[str], hits: Sequence[Hit], nearest: int = 3) -> Verdict:
+    def judge(self, query: GuideQuery, hits: Sequence[Hit], nearest: int = 3) -> Verdict:
+        """In scope or not; a follow-up is judged together with the turn it leans on."""
         verdict = self.by_number(query, hits, nearest)
         if verdict is not None:
             return verdict
-        p = self.probability(self.features(scope_probe(query, history)))
+        p = self.probability(self.features(query.probe))
         if p >= self.model.threshold:
             return Verdict(True, "covered", list(hits), p)
         return Verdict(False, "not_covered", list(hits[:nearest]), p)

@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.answering.cards import Block, blocks_of
+from assistant.core.blocks import Block, blocks_of
 from assistant.core.text import STOPWORDS, content_terms, stem, tokens
 from assistant.core.types import Chunk
 from assistant.retrieval.glossary import ABBREVIATIONS

@@ -9,10 +9,23 @@ from assistant.core.errors import StudyError
 from assistant.core.settings import Settings
 
 
+def coverage_line(answer) -> str:
+    """How much of the question the guide answers, in one line.
+
+    >>> from assistant.answering.answer import Answer
+    >>> coverage_line(Answer("q", "a", [77], [], coverage="partial", not_covered=['"how long"']))
+    'Coverage: partial (the guide does not cover: "how long")'
+    """
+    if answer.coverage == "partial":
+        return f"Coverage: partial (the guide does not cover: {'; '.join(answer.not_covered)})"
+    return f"Coverage: {answer.coverage}"
+
+
 def _print_answer_footer(answer) -> None:
-    if answer.refused:
-        return
     out = sys.stdout
+    if answer.refused:
+        out.write(f"\n\n{coverage_line(answer)}\n")
+        return
     if answer.error:
         out.write("\n[incomplete: the backend failed part-way]")
     cited = {f"Q{n}" for n in answer.citations}
@@ -22,6 +35,7 @@ def _print_answer_footer(answer) -> None:
         out.write(f" {mark}[{h.chunk.id}] {h.chunk.title}\n")
     if answer.citations:
         out.write("Cited: " + ", ".join(f"Q{n}" for n in answer.citations) + "\n")
+    out.write(coverage_line(answer) + "\n")
     for removed in answer.removed_sentences:
         out.write(f"Removed ({removed['reason']}): {removed['sentence']}\n")
     out.flush()

@@ -86,3 +86,13 @@ def edit_distance(a: str, b: str, limit: int = 2) -> int:
             return limit + 1
         prev2, prev = prev, cur
     return min(prev[-1], limit + 1)
+
+
+# Words that ask *about* an aspect without naming a topic: "which is cheaper?", "pros and cons".
+ASPECT_WORDS = frozenset(
+    stem(w)
+    for w in """which whose better worse less lower higher fewer faster slower cheaper bigger smaller
+    pros cons advantage advantages disadvantage disadvantages benefit benefits purpose
+    important matter matters role main key downside downsides drawback drawbacks limitation
+    limitations weakness weaknesses pitfall pitfalls shortcoming shortcomings""".split()
+)

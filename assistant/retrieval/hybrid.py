@@ -31,10 +31,10 @@ from assistant.core.text import content_terms, tokens
 from assistant.core.types import Chunk, Hit
 from assistant.retrieval.bm25 import BM25
 from assistant.retrieval.concepts import concepts_for
-from assistant.retrieval.followup import looks_like_followup, named_questions
 from assistant.retrieval.lexicon import Lexicon
 from assistant.retrieval.nodes import node_of
 from assistant.retrieval.phrasings import QuestionClassifier, best_per_question, load_or_fit_classifier
+from assistant.retrieval.query import GuideQuery, QueryReader
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,7 @@ class HybridRetriever(BaseRetriever):
         self.weights = weights
         self.expand_concepts = expand_concepts
         self.by_number = {c.number: i for i, c in enumerate(chunks)}
+        self.reader = QueryReader(chunks)
         self.lexicon = Lexicon([c.text for c in chunks], known_words)
         self.sections = sorted({c.section for c in chunks})
         self._bm25 = BM25([self._doc_terms(c) for c in chunks])
@@ -165,6 +166,11 @@ class HybridRetriever(BaseRetriever):
             return np.full(len(self.chunks), -1.0, dtype=np.float32)
         return best_per_question(self._phrasings @ vector, self._phrasing_owners, len(self.chunks))
 
+    @property
+    def phrasing_vectors(self) -> np.ndarray | None:
+        """The learner phrasings' unit vectors (None without phrasings)."""
+        return self._phrasings
+
     def embed(self, text: str) -> np.ndarray:
         return np.asarray(self.embed_model.get_query_embedding(text), dtype=np.float32)
 
@@ -191,26 +197,36 @@ class HybridRetriever(BaseRetriever):
         return fused / total
 
     # -- search ------------------------------------------------------------
-    def scores(self, query: str, history: list[str] | tuple[str, ...] = ()) -> np.ndarray:
-        followup = bool(history) and looks_like_followup(query)
+    def read(self, text: str, history: Sequence[str] = (), section: str | None = None) -> GuideQuery:
+        """The turn as every layer sees it (follow-up or not, the questions it names)."""
+        return self.reader.read(text, history, section)
+
+    def scores(self, query: GuideQuery) -> np.ndarray:
         # A follow-up ("how does it compare?") names no topic for the classifier to read,
         # and it confidently picks a wrong one (conversations hit@1 0.833 -> 0.800 with it).
-        fused = self.fuse(self.signals(query), classifier=not followup)
-        for i in self.title_routes(query):
+        fused = self.fuse(self.signals(query.searchable), classifier=not query.followup)
+        for i in self.title_routes(query.searchable):
             fused[i] += self.weights.title_term
-        if followup:
-            context = self.fuse(self.signals(" ".join(history[-2:])), classifier=False)
-            fused = fused + self.weights.history * context
+        if query.followup:
+            fused = fused + self.weights.history * self.fuse(self.signals(query.context), classifier=False)
         return fused
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         return [node_of(h) for h in self.search(query_bundle.query_str, self.retrieve_top_k)]
 
     def search(
-        self, query: str, top_k: int = 5, section: str | None = None, history: list[str] | tuple[str, ...] = ()
+        self,
+        query: GuideQuery | str,
+        top_k: int = 5,
+        section: str | None = None,
+        history: Sequence[str] = (),
     ) -> list[Hit]:
-        scores = self.scores(query, history)
-        for rank, number in enumerate(named_questions(query)):
+        """The `top_k` best questions for a turn (a `GuideQuery`, or text read with `history`)."""
+        if isinstance(query, str):
+            query = self.read(query, history, section)
+        section = section or query.section
+        scores = self.scores(query)
+        for rank, number in enumerate(query.numbers):
             if number in self.by_number:
                 scores[self.by_number[number]] = 10.0 - rank  # named questions first, in order
         order = np.argsort(-scores)
