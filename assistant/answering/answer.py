@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 from assistant.answering.citations import SentenceGate, SupportChecker
-from assistant.answering.coverage import Coverage, CoverageJudge, CoverageVerdict, note
+from assistant.answering.coverage import Coverage, CoverageJudge, CoverageVerdict
 from assistant.answering.grounded import Composer, key_blocks, render
 from assistant.answering.leaks import LeakDetector
 from assistant.answering.prompt import HYBRID_SYSTEM, SYSTEM, build_prompt, neutralise, source_block
@@ -102,7 +102,7 @@ class Assistant:
             yield Answer(question, text, [], verdict.nearest, refused=True, timings=timings, mode=self.mode,
                          coverage=cover.coverage.value)
             return
-        lead = f"{note(cover.missing)}\n\n" if cover.coverage is Coverage.PARTIAL else ""
+        lead = cover.lead
         if self.source_margin is not None and hits:
             hits = [h for h in hits if h.score >= hits[0].score - self.source_margin]
         if self.mode == "generative":
@@ -127,7 +127,7 @@ class Assistant:
             not_covered=cover.missing,
         )
         gate = SentenceGate(prompt.sources, self.checker, self.leaks, question)
-        lead = f"{note(cover.missing)}\n\n" if cover.coverage is Coverage.PARTIAL else ""
+        lead = cover.lead
         raw, shown, error = "", "", None
         if lead:
             yield lead

@@ -67,6 +67,11 @@ class CoverageVerdict:
     probability: float = 1.0  # that the cited lines answer what was asked
     scope: Verdict | None = None
 
+    @property
+    def lead(self) -> str:
+        """What a partial answer opens with (its note and a blank line); "" otherwise."""
+        return f"{note(self.missing)}\n\n" if self.coverage is Coverage.PARTIAL else ""
+
 
 @lru_cache(maxsize=4096)
 def rarity(word: str) -> float:

@@ -75,6 +75,13 @@ class Composer:
         # ... and how many answers use it: "QLoRA" (one answer) names something, "prompt" does not.
         self.text_df = Counter(t for c in chunks for t in self._terms(f"{c.title} {c.text}"))
         self.guide_text = " ".join(f"{c.title} {c.text}" for c in chunks).lower()
+        # The guide's words with punctuation as spaces, and with hyphens and punctuation dropped,
+        # so "gpt4" meets "GPT-4" (unknown_names): made once, not per question.
+        self._guide_forms = (
+            self.guide_text,
+            re.sub(r"[^a-z0-9]+", " ", self.guide_text),
+            re.sub(r"[^a-z0-9 ]+", "", self.guide_text.replace("-", "")),
+        )
         self._vectors: dict[str, np.ndarray] = {}
 
     def _query_terms(self, query: str) -> set[str]:
@@ -201,14 +208,12 @@ class Composer:
         """
         if not self.guide_text:
             return []
-        squashed = re.sub(r"[^a-z0-9]+", " ", self.guide_text)
-        joined = re.sub(r"[^a-z0-9 ]+", "", self.guide_text.replace("-", ""))
 
         def mentioned(name: str) -> bool:  # as a word: "DPO" is not in "endpoint"
             low = name.lower()
             forms = {low, low.rstrip("s"), re.sub(r"[^a-z0-9]", "", low)}
             if any(re.search(rf"(?<![a-z0-9]){re.escape(f)}s?(?![a-z0-9])", text) for f in forms if f
-                   for text in (self.guide_text, squashed, joined)):
+                   for text in self._guide_forms):
                 return True
             long_form = getattr(self.lexicon, "abbreviations", {}).get(low)
             return bool(long_form) and all(t in self.text_df for t in content_terms(long_form))

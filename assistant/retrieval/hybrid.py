@@ -84,6 +84,7 @@ class HybridRetriever(BaseRetriever):
         self.expand_concepts = expand_concepts
         self.by_number = {c.number: i for i, c in enumerate(chunks)}
         self.reader = QueryReader(chunks)
+        self._last_signals: tuple[str, dict[str, np.ndarray]] | None = None
         self.lexicon = Lexicon([c.text for c in chunks], known_words)
         self.sections = sorted({c.section for c in chunks})
         self._bm25 = BM25([self._doc_terms(c) for c in chunks])
@@ -146,7 +147,21 @@ class HybridRetriever(BaseRetriever):
         return normalised
 
     def signals(self, query: str) -> dict[str, np.ndarray]:
-        """Each signal's raw score for every chunk, for fusion and for tuning."""
+        """Each signal's raw score for every chunk, for fusion and for tuning.
+
+        One turn asks for the same text's signals three times (search, the scope gate, the
+        coverage verdict), so the last result is kept; its arrays are read-only, so no
+        caller can change what the next one reads."""
+        last = self._last_signals  # one read: another session may replace it meanwhile
+        if last is not None and last[0] == query:
+            return last[1]
+        sig = self._compute_signals(query)
+        for array in sig.values():
+            array.setflags(write=False)
+        self._last_signals = (query, sig)
+        return sig
+
+    def _compute_signals(self, query: str) -> dict[str, np.ndarray]:
         normalised = self.prepare(query)
         vector = self.embed(normalised)
         terms = content_terms(normalised)
