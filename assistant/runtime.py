@@ -13,8 +13,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 from assistant.core.errors import StudyError
+from assistant.core.modes import answer_mode_for
 from assistant.core.settings import Settings
 from assistant.llm.llama_models import LlamaModels
+from assistant.retrieval.guide_index import GuideIndex
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.store.chroma import GuideStore
 from assistant.store.embeddings import load_embed_model, resolve_model_path
@@ -52,9 +54,7 @@ def open_retriever(settings: Settings, store: GuideStore | None = None) -> Hybri
         raise StudyError(f"the index in {settings.chroma_url or settings.index_dir} is empty", "run `study ingest`")
     phrasings, phrasing_texts = _phrasings(settings, chunks, embed_model)
     return HybridRetriever(
-        chunks,
-        embed_model,
-        known_words=known_words(settings.embed_model),
+        GuideIndex(chunks, embed_model, known_words(settings.embed_model)),
         phrasings=phrasings,
         phrasing_texts=phrasing_texts,
         cache_dir=settings.vector_cache,
@@ -84,8 +84,8 @@ def open_scope(settings: Settings, retriever: HybridRetriever):
     from assistant.store.vector_cache import bank_vectors, read_bank
 
     questions = read_bank(settings.scope_bank)
-    dim = len(retriever.chunks[0].embedding)
-    vectors = bank_vectors(retriever.embed_model, settings.embed_model, questions, settings.vector_cache, dim=dim)
+    dim = len(retriever.index.chunks[0].embedding)
+    vectors = bank_vectors(retriever.index.embed_model, settings.embed_model, questions, settings.vector_cache, dim=dim)
     return ScopeGate(retriever, vectors, known_words(settings.embed_model))
 
 
@@ -128,16 +128,8 @@ def open_assistant(settings: Settings, llm=None, retriever: HybridRetriever | No
         max_sources=settings.answer_sources,
         answer_tokens=settings.answer_tokens,
         scope=open_scope(settings, retriever),
-        mode=answer_mode(settings, llm),
+        mode=answer_mode_for(settings.answer_mode, llm.backend),
     )
-
-
-def answer_mode(settings: Settings, llm) -> str:
-    """The configured answer mode; "auto" writes with the model only when it is not one of
-    the tiny embedded ones, which corrupt facts (README "Answering")."""
-    if settings.answer_mode != "auto":
-        return settings.answer_mode
-    return "grounded" if llm.name.startswith("embedded") else "generative"
 
 
 def open_coach(settings: Settings, retriever: HybridRetriever | None = None):
@@ -148,6 +140,13 @@ def open_coach(settings: Settings, retriever: HybridRetriever | None = None):
 
     store = ProgressStore(settings.progress_path, Schedule(settings.desired_retention))
     return Coach(retriever or open_retriever(settings), store)
+
+
+def open_chats(settings: Settings):
+    """This learner's saved conversations (a SQLite file beside their progress)."""
+    from assistant.history.store import ChatStore
+
+    return ChatStore(settings.chats_path)
 
 
 def open_llm(settings: Settings):

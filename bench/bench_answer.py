@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant.answering.answer import Answer  # noqa: E402
+from assistant.core.modes import AnswerMode, answer_mode_for  # noqa: E402
 from assistant.core.settings import Settings  # noqa: E402
 from eval.records import DATASETS_DIR, load  # noqa: E402
 
@@ -51,7 +52,7 @@ def main() -> int:
 
     args.model = args.model or EmbeddedLLM.DEFAULT_MODEL
     settings = Settings(llm_backend="embedded", llm_model=args.model, answer_mode=args.mode)
-    writes = settings.resolved_answer_mode != "grounded"
+    writes = answer_mode_for(settings.answer_mode, settings.llm_backend) != AnswerMode.GROUNDED
     assistant = open_assistant(settings)
     records = [r for r in load(DATASETS_DIR / "retrieval_dev.jsonl") if not r.history][: args.questions]
     assistant.ask(records[0].query)  # load the model and warm caches, not measured
@@ -75,7 +76,7 @@ def main() -> int:
     study = Path(sys.executable).parent / "study"
     cold = [cold_first_token(study, args.model, args.mode, "explain GQA vs MQA") for _ in range(args.cold_runs)]
 
-    print(f"Embedded backend, {settings.resolved_answer_mode} answers, {args.model}, {os.cpu_count()} cores, "
+    print(f"Embedded backend, {answer_mode_for(settings.answer_mode, settings.llm_backend)} answers, {args.model}, {os.cpu_count()} cores, "
           f"{len(first)} answered questions\n")
     print("| measure | median | p90 |")
     print("|---|---|---|")

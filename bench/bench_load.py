@@ -6,7 +6,8 @@
 For each N it starts its own `study ui` on loopback (a fresh process, so the peak RSS is
 that N's), opens N chromium sessions (Debian's /usr/bin/chromium), warms the server with
 one question, then every session asks `--questions` questions one after another, all
-sessions at once. Times are measured in the page: from pressing Enter to the first answer
+sessions at once; every answered turn must then be in the learners' saved chats ("turns not
+saved" counts those missing). Times are measured in the page: from pressing Enter to the first answer
 text on screen, and to the finished answer (its source card). A timeout or an error message
 is an error; an answer without its question's citation is counted apart. Bounded: at most 8 sessions,
 5 questions each, `--deadline` seconds per N; nothing but 127.0.0.1 is ever contacted.
@@ -97,6 +98,18 @@ def start_server(port: int, mode: str | None) -> subprocess.Popen:
     raise SystemExit("error: `study ui` did not start within 120 s: run it by hand to see why")
 
 
+def saved_turns(port: int) -> int:
+    """Turns the server saved to its learners' chat files (every answered turn must be there)."""
+    import sqlite3
+
+    total = 0
+    for path in progress_dir(port).glob("*.chats.sqlite3"):
+        with sqlite3.connect(path) as db:
+            total += db.execute("SELECT count(*) FROM turns").fetchone()[0]
+        db.close()
+    return total
+
+
 def peak_rss_mb(pid: int) -> float:
     """The process's high-water resident memory (VmHWM), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -177,6 +190,7 @@ async def main_async(args) -> None:
                     await run_level(browser, url, 1, 1, args.deadline)  # warm: index, models, first run
                     results, wall = await run_level(browser, url, n, args.questions, args.deadline)
                     rss = peak_rss_mb(server.pid)
+                    lost = 1 + len(results) - saved_turns(port)  # the warm-up question is saved too
                 finally:
                     server.terminate()
                     server.wait(timeout=30)
@@ -185,7 +199,7 @@ async def main_async(args) -> None:
                 firsts, dones = [r["first"] for r in timed], [r["done"] for r in timed]
                 errors = sum(r["kind"] == "error" for r in results)
                 uncited = sum(r["kind"] == "uncited" for r in results)
-                rows.append((n, len(results), errors, uncited,
+                rows.append((n, len(results), errors, uncited, lost,
                              *(f"{pct(v, q):.2f} s" if v else "-" for v in (firsts, dones) for q in (0.5, 0.95)),
                              f"{len(timed) / wall:.2f}", f"{rss:.0f} MB"))
                 print(f"N={n}: {len(results)} answers, {errors} errors, {uncited} uncited, {wall:.1f} s", file=sys.stderr)
@@ -195,9 +209,9 @@ async def main_async(args) -> None:
     load = os.getloadavg()[0]
     print(f"\nLoad on `study ui`, answer mode {mode}, {args.questions} question(s) per session, loopback, "
           f"{os.cpu_count()} cores (load average at the end {load:.1f})\n")
-    print("| sessions | answers | errors | without its citation | first text p50 | first text p95 | whole answer p50 "
-          "| whole answer p95 | answers/s | server peak RSS |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| sessions | answers | errors | without its citation | turns not saved | first text p50 | first text p95 "
+          "| whole answer p50 | whole answer p95 | answers/s | server peak RSS |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(str(c) for c in row) + " |")
 

@@ -1,6 +1,6 @@
 """FSRS (what study mode schedules with) against the SM-2 it replaced, on a simulated learner.
 
-    .venv/bin/python bench/bench_schedule.py [--seeds 20] [--days 30]   # the table in the README
+    .venv/bin/python bench/bench_schedule.py [--seeds 20] [--days 30]   # the table in docs/study.md
     .venv/bin/python bench/bench_schedule.py --summary                  # rows for bench/all.py
 
 The learner is a forgetting-curve model that neither scheduler shares, seeded per run:

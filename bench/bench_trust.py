@@ -76,7 +76,7 @@ def main() -> int:
 
     probes = load(DATASETS_DIR / "fact_probes.jsonl")[: args.limit]
     retriever = open_retriever(Settings())
-    grader = Grader(retriever)
+    grader = Grader(retriever.index)
     configs = args.only.split(",") if args.only else CONFIGS
     print(f"{len(probes)} fact probes, embedded backend, {os.cpu_count()} cores, warm medians\n")
     print("| path | correct | contradictions | empty | leaks | key points covered | citation precision "

@@ -26,7 +26,7 @@ def confusion(rows: list[dict]) -> dict[str, dict[str, int]]:
     """
     out: dict[str, dict[str, int]] = {}
     for r in rows:
-        if "coverage" not in r:
+        if "coverage" not in r or r.get("kind") == "feedback":  # rated by a learner, not labelled
             continue
         label = out.setdefault(r["coverage_label"], dict.fromkeys(VERDICTS, 0))
         label[r["coverage"]] += 1

@@ -86,6 +86,29 @@ class Judge:
         try:
             value = self._loop.run_until_complete(coroutine).value
         except Exception as exc:  # noqa: BLE001 - any judge failure is one failed sample, counted
-            self.errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}")
+            self.errors.append(_reason(exc))
             return math.nan
-        return float(value) if value is not None else math.nan
+        if value is None:
+            self.errors.append("the judge returned no score")
+            return math.nan
+        return float(value)
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of what really failed: retry wrappers hide the cause in their last
+    failed attempt (instructor's `failed_attempts`, tenacity's `last_attempt`) or `__cause__`.
+
+    >>> _reason(RuntimeError("judge down")), _reason(ValueError(""))
+    ('RuntimeError: judge down', 'ValueError: ')
+    """
+    seen = exc
+    for _ in range(5):  # wrappers nest a few levels at most
+        attempts = getattr(seen, "failed_attempts", None)
+        last = getattr(seen, "last_attempt", None)
+        inner = (attempts[-1].exception if attempts else None) or (
+            last.exception() if hasattr(last, "exception") else None) or seen.__cause__
+        if inner is None or inner is seen:
+            break
+        seen = inner
+    text = str(seen).strip()
+    return f"{type(seen).__name__}: {text.splitlines()[0][:160] if text else ''}"

@@ -6,6 +6,8 @@ Fact probes (kind "fact_probe") also carry "must_include" and "must_not" (eval/p
 Real interview questions carry "coverage" (answered / partial / not_covered, labelled against
 the guide), "aspects" (what a partly answered one lacks) and "source" (repository:path);
 other records are answered when they have reference ids, not covered when they have none.
+Learner feedback (kind "feedback", from `study feedback export`) carries "verdict" (good /
+bad), "reason", "note", and what the rated answer cited ("answered_ids") or refused.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from pathlib import Path
 from assistant.core.errors import StudyError
 
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
-KINDS = ("in_scope", "out_of_scope", "conversation", "adversarial", "fact_probe")
+KINDS = ("in_scope", "out_of_scope", "conversation", "adversarial", "fact_probe", "feedback")
 COVERAGES = ("answered", "partial", "not_covered")
+_EXTRA = ("must_include", "must_not", "aspects", "source", "verdict", "reason", "note", "answered_ids", "refused")
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ def load(path: Path) -> list[Record]:
                 style=obj.get("style", ""),
                 reference=obj.get("reference"),
                 coverage=coverage,
-                extra={k: obj[k] for k in ("must_include", "must_not", "aspects", "source") if k in obj},
+                extra={k: obj[k] for k in _EXTRA if k in obj},
             )
         )
     return records

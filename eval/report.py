@@ -72,6 +72,11 @@ def write_report(out: Path, rows: list[dict], summary: dict, datasets: list[str]
     if "answers" in summary:
         lines += ["", "## Answers", "", "| metric | value |", "|---|---|"]
         lines += [f"| {k} | {_fmt(v)} |" for k, v in summary["answers"].items()]
+    if "feedback" in summary:
+        lines += ["", "## Learner feedback", "", "Rated turns asked again: a bad answer still answered the same "
+                  "way is a regression to look at; a good one answered differently may be too.", "",
+                  "| measure | count |", "|---|---|"]
+        lines += [f"| {k} | {v} |" for k, v in summary["feedback"].items()]
     if "fact_probes" in summary:
         lines += ["", "## Fact probes", "", "| metric | value |", "|---|---|"]
         lines += [f"| {k} | {_fmt(v)} |" for k, v in summary["fact_probes"].items()]

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from assistant.core.errors import StudyError
+from assistant.core.modes import Backend
 from assistant.core.settings import Settings
 
 
@@ -71,7 +72,7 @@ def open_judge(settings: Settings, kind: str, model: str | None, max_tokens: int
     """The RAGAS judge on an Ollama or OpenAI-compatible server."""
     from eval.ragas_metrics import Judge
 
-    if kind == "ollama":
+    if kind == Backend.OLLAMA:
         from assistant.llm.ollama_backend import OllamaLLM
 
         base_url = settings.ollama_host.rstrip("/") + "/v1"
@@ -79,7 +80,7 @@ def open_judge(settings: Settings, kind: str, model: str | None, max_tokens: int
     else:
         base_url = settings.openai_base_url
     try:
-        return Judge(base_url, model, retriever.embed_model, api_key=settings.openai_api_key.get_secret_value(),
+        return Judge(base_url, model, retriever.index.embed_model, api_key=settings.openai_api_key.get_secret_value(),
                      max_tokens=max_tokens)
     except Exception as exc:  # openai raises its own types; all mean the same to the user here
         raise StudyError(

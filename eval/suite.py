@@ -35,7 +35,7 @@ def evaluate_record(rec: Record, retriever, assistant=None, judge=None, top_k: i
     row = {**asdict(rec), "retrieved": ranked, "retrieval_ms": round(retrieval_ms, 2)}
     row["coverage_label"] = row.pop("coverage")
     row.pop("extra", None)
-    by_id = {c.id: c for c in retriever.chunks}
+    by_id = {c.id: c for c in retriever.index.chunks}
     row["section"] = by_id[rec.reference_ids[0]].section if rec.reference_ids and rec.reference_ids[0] in by_id else None
     if gold:
         row.update(retrieval_scores(ranked, gold))
@@ -74,6 +74,11 @@ def evaluate_record(rec: Record, retriever, assistant=None, judge=None, top_k: i
                                rec.extra.get("must_not", [])))
         row["removed_sentences"] = answer.removed_sentences
         row["mode"] = answer.mode
+    if rec.kind == "feedback":
+        # A rated turn asked again: does this build still answer it the way the learner rated?
+        row.update({k: rec.extra.get(k) for k in ("verdict", "reason", "note")})
+        row["same_as_rated"] = float(cited == list(rec.extra.get("answered_ids", []))
+                                     and answer.refused == bool(rec.extra.get("refused")))
     if previous is not None:
         # The same question asked right after another one: it is still read on its own.
         midchat = assistant.ask(rec.query, [Turn.asked(previous)])
@@ -127,6 +132,13 @@ def summarise(rows: list[dict]) -> dict:
         first = [r["first_token_ms"] for r in answered if r.get("first_token_ms")]
         totals = [r["total_ms"] for r in answered if not r["refused"] and r.get("total_ms")]
         out["latency_ms"].update({"first_token_p50": _pct(first, 0.5), "total_p50": _pct(totals, 0.5)})
+    rated = [r for r in answered if "same_as_rated" in r]
+    if rated:
+        out["feedback"] = {}
+        for verdict in ("bad", "good"):
+            rs = [r for r in rated if r["verdict"] == verdict]
+            out["feedback"][verdict] = len(rs)
+            out["feedback"][f"{verdict}_still_answered_the_same"] = sum(int(r["same_as_rated"]) for r in rs)
     probed = [r for r in answered if "correct" in r]
     if probed:
         out["fact_probes"] = {"n": len(probed), **{m: mean([r[m] for r in probed]) for m in PROBE_METRICS}}

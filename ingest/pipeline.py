@@ -140,19 +140,20 @@ def ingest(
     nodes = [to_node(q, v) for q, v in zip(changed, vectors)]
 
     # 6. write through llama-index's ChromaVectorStore: upsert and delete. A rebuild
-    # writes a fresh collection only now, after embedding succeeded, so the old one
-    # answered until this point. A server that is down or refuses us is already named
-    # by the store; what Chroma itself refuses (a full disk, a locked file) is said here
-    # with its own words, and anything else passes through as raised.
+    # writes a new collection and swaps it in, so the old one answers until the swap and
+    # survives a failure. A server that is down or refuses us is already named by the
+    # store; what Chroma itself refuses (a full disk, a locked file) is said here with its
+    # own words, and anything else passes through as raised.
     from chromadb.errors import ChromaError
 
     try:
         if rebuild:
-            store.drop()
-        if dim is not None:
-            store.record_embed_model(settings.embed_model, dim)
-        store.upsert(nodes)
-        store.delete(plan.to_delete)
+            store.rebuild(nodes, settings.embed_model, dim)
+        else:
+            if dim is not None:
+                store.record_embed_model(settings.embed_model, dim)
+            store.upsert(nodes)
+            store.delete(plan.to_delete)
     except (ChromaError, OSError) as exc:
         raise StudyError(
             f"writing the index in {settings.chroma_url or settings.index_dir} failed ({exc})",

@@ -150,7 +150,8 @@ def test_coverage_badges_in_chromium(app_url):
         assert "Partly covered" in page.get_by_test_id("stChatMessage").last.inner_text()
         ask(page, "what were Apple's Q3 earnings?")
         page.get_by_text("The guide does not cover \"what were Apple's Q3 earnings?\"").wait_for(timeout=ANSWER_TIMEOUT)
-        assert "Not in the guide" in page.get_by_test_id("stChatMessage").last.inner_text()
+        # The badge comes with the finished answer, after the streamed text.
+        page.get_by_test_id("stChatMessage").last.get_by_text("Not in the guide").wait_for(timeout=ANSWER_TIMEOUT)
         assert page.get_by_text("Deploy", exact=True).count() == 0  # a learner's page, not a developer's
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "chat_coverage.png"), full_page=True)
@@ -295,3 +296,63 @@ def test_busy_model_queue_and_stop_keep_everything(shipped_index):
         assert "Stopped: the answer above is incomplete" in messages(first, "assistant")[0]
         ARTIFACTS.mkdir(exist_ok=True)
         first.screenshot(path=str(ARTIFACTS / "stopped_answer.png"), full_page=True)
+
+
+def saved(page, turns: int) -> None:
+    """Wait until `turns` answers are complete: each saved answer gets its verdict buttons
+    (a count that stale elements of the previous run cannot reach)."""
+    page.wait_for_function(
+        "n => document.querySelectorAll('[data-testid=stChatMessage] button[aria-label=\"Thumbs down\"]').length >= n",
+        arg=turns, timeout=ANSWER_TIMEOUT)
+
+
+def test_a_saved_chat_survives_reload_and_restart_and_takes_a_verdict_in_chromium(shipped_index, tmp_path):
+    """Ask, ask a follow-up, reload: both turns are back and a third question follows them.
+    Restart the server: the chat is listed and opens. A thumbs-down with a reason is stored
+    and comes out of `study feedback export`."""
+    progress = tmp_path / "progress"
+    env = {"STUDY_PROGRESS_DIR": str(progress)}
+    first = ["explain GQA vs MQA", "and which one uses less VRAM?"]
+    with running_app(shipped_index, **env) as url, chromium() as browser:
+        page = new_session(browser, url)
+        ask(page, first[0])
+        answer_card(page, 38)
+        ask(page, first[1])
+        saved(page, 2)
+        page.wait_for_url("**chat=*", timeout=30_000)
+        page.reload()
+        page.get_by_test_id("stChatInputTextArea").wait_for(timeout=120_000)
+        page.wait_for_function("() => document.querySelectorAll('[data-testid=stChatMessageAvatarUser]').length >= 2",
+                               timeout=60_000)
+        assert messages(page, "user") == first
+        ask(page, "and what does MHA use?")  # a follow-up only in the restored context
+        saved(page, 3)
+        assert "Q38" in messages(page, "assistant")[-1]
+        chat_url = page.url
+
+        page.locator('button[aria-label="Thumbs down"]').nth(1).click()  # the answer to first[1]
+        answer = page.get_by_test_id("stChatMessage").filter(has=page.get_by_test_id("stForm"))
+        answer.get_by_role("button", name="Send").wait_for(timeout=30_000)
+        answer.get_by_test_id("stTextInputRootElement").locator("input").fill("it does not say how much less")
+        answer.get_by_role("button", name="Send").click()
+        page.get_by_text("Thanks: marked as not good").wait_for(timeout=30_000)
+        page.wait_for_timeout(500)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "saved_chats.png"), full_page=True)
+
+    with running_app(shipped_index, **env) as url, chromium() as browser:  # a restarted server
+        page = new_session(browser, url)
+        sidebar = page.get_by_test_id("stSidebar")
+        sidebar.get_by_role("button", name=first[0]).click()
+        page.wait_for_function("() => document.querySelectorAll('[data-testid=stChatMessageAvatarUser]').length >= 3",
+                               timeout=60_000)
+        assert messages(page, "user") == [*first, "and what does MHA use?"]
+        assert page.url.split("chat=")[1][:16] == chat_url.split("chat=")[1][:16]
+
+    exported = subprocess.run([str(STUDY), "feedback", "export"], env=_study_env(shipped_index, env),
+                              capture_output=True, text=True, timeout=120, check=True).stdout
+    import json
+
+    (record,) = [json.loads(line) for line in exported.splitlines()]
+    assert (record["query"], record["verdict"], record["reason"], record["note"]) == (
+        first[1], "bad", "wrong-question", "it does not say how much less")

@@ -83,9 +83,45 @@ def test_stored_chunks_carry_metadata(shipped_index):
     assert q38.text.startswith("Q38. Explain group query attention (GQA).")
 
 
-def test_rebuild_reembeds_everything(index_copy):
+def test_rebuild_reembeds_everything_and_swaps_in_one_collection(index_copy):
     out = call_study(["ingest", "--json", "--rebuild"], index_copy)
     assert json.loads(out.stdout)["added"] == 100
+    store = GuideStore(Settings(index_dir=index_copy))
+    assert [c.name for c in store.client.list_collections()] == ["guide"] and store.count() == 100
+    assert store.embed_info() == ("all-MiniLM-L6-v2", 384)
+
+
+def test_a_rebuild_that_fails_mid_write_leaves_the_old_index_answering(index_copy, tmp_path, monkeypatch):
+    """A failure injected after part of the new collection is written: the old index keeps
+    all 100 questions and still answers; nothing half-written is left behind."""
+    from chromadb.errors import ChromaError
+
+    settings = Settings(index_dir=index_copy)
+    text = GUIDE.read_text(encoding="utf-8")
+    edited = tmp_path / "edited.md"
+    edited.write_text(text.replace("Used in Llama 2/3.", "Used in Llama 2/3 and Mistral."), encoding="utf-8")
+    real_upsert = GuideStore.upsert
+
+    def half_then_fail(self, nodes):
+        real_upsert(self, nodes[: len(nodes) // 2])
+        raise ChromaError("disk full (injected)")
+
+    monkeypatch.setattr(GuideStore, "upsert", half_then_fail)
+    try:
+        ingest(settings, edited, rebuild=True)
+    except Exception as err:  # the pipeline names the failure and the fix
+        assert "disk full (injected)" in str(err) and "study ingest" in str(err)
+    else:
+        raise AssertionError("the injected failure was swallowed")
+    monkeypatch.setattr(GuideStore, "upsert", real_upsert)
+
+    store = GuideStore(settings)
+    assert [c.name for c in store.client.list_collections()] == ["guide"]
+    chunks = {c.id: c for c in store.chunks()}
+    assert len(chunks) == 100 and "Mistral" not in chunks["Q38"].text  # the old index, whole
+    from assistant.runtime import open_retriever
+
+    assert open_retriever(settings).search("explain GQA vs MQA", top_k=1)[0].chunk.id == "Q38"
 
 
 def test_rows_read_back_through_a_stock_chroma_vector_store(shipped_index):

@@ -2,7 +2,7 @@
 past what a newcomer reads in one sitting. Every import counts, including the lazy ones
 inside functions, since they are arrows all the same.
 
-    core  <-  store, llm  <-  retrieval  <-  answering, practice  <-  runtime
+    core  <-  store, llm  <-  retrieval  <-  answering, practice  <-  history  <-  runtime
           <-  ingest, llamaindex_adapters  <-  ui, eval  <-  cli
 """
 
@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("assistant", "ingest", "ui", "eval")
 
 BELOW_CLI = {"assistant.core", "assistant.store", "assistant.llm", "assistant.retrieval", "assistant.answering",
-             "assistant.practice", "assistant.runtime", "assistant.llamaindex_adapters", "ingest"}
+             "assistant.practice", "assistant.history", "assistant.runtime", "assistant.llamaindex_adapters",
+             "ingest"}
 # What each layer may import from the project, besides itself.
 ALLOWED = {
     "assistant.core": set(),
@@ -28,8 +29,10 @@ ALLOWED = {
     "assistant.answering": {"assistant.core", "assistant.retrieval", "assistant.llm"},
     # Study mode sees retrieval and answering only through core types (a retriever is passed in).
     "assistant.practice": {"assistant.core"},
+    # Saved chats are answers as stored: they see the answer types, and the index as passed in.
+    "assistant.history": {"assistant.core", "assistant.answering"},
     "assistant.runtime": {"assistant.core", "assistant.store", "assistant.llm", "assistant.retrieval",
-                          "assistant.answering", "assistant.practice"},
+                          "assistant.answering", "assistant.practice", "assistant.history"},
     "ingest": {"assistant.core", "assistant.store", "assistant.retrieval", "assistant.runtime"},
     "assistant.llamaindex_adapters": {"assistant.core", "assistant.retrieval", "assistant.answering",
                                       "assistant.runtime"},

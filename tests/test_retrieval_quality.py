@@ -1,6 +1,6 @@
 """Retrieval quality on the project's own labelled sets, with the real model and index.
 
-Floors sit a little under the measured numbers in the README, so a change that makes
+Floors sit a little under the measured numbers in docs/retrieval.md, so a change that makes
 retrieval worse fails here instead of slipping into a release.
 """
 

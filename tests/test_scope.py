@@ -39,7 +39,7 @@ def refusal_rate(gate, retriever, name, style=None):
     ],
 )
 def test_out_of_scope_sets_are_refused(gate, retriever, name, style, floor):
-    """Floors sit at or just under the measured rates (README); the issue's goal is 0.95.
+    """Floors sit at or just under the measured rates (docs/answering.md); the goal is 0.95.
     Deep details next to the guide's topics ("tune HNSW's efSearch") are the misses."""
     rate, n = refusal_rate(gate, retriever, name, style)
     assert n >= 20 and rate >= floor, (name, style, rate)
@@ -75,7 +75,8 @@ def test_cli_refuses_without_inventing(shipped_index):
     assert obj["refused"] is True and obj["citations"] == []
     assert obj["answer"].startswith('The guide does not cover "what is the capital of australia".')
     assert "canberra" not in obj["answer"].lower()
-    assert all(s["id"] in obj["answer"] for s in obj["sources"])  # nearest questions are suggested
+    # The nearest questions are suggested (all of them named in the answer: none would pass vacuously).
+    assert len(obj["sources"]) >= 1 and all(s["id"] in obj["answer"] for s in obj["sources"])
 
 
 @pytest.mark.parametrize(

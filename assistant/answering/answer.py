@@ -9,33 +9,34 @@ part-way, with the partial answer marked incomplete.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from assistant.answering.citations import SentenceGate, SupportChecker
 from assistant.answering.coverage import Coverage, CoverageJudge, CoverageVerdict
 from assistant.answering.grounded import Composer, key_blocks, render
 from assistant.answering.leaks import LeakDetector
 from assistant.answering.prompt import HYBRID_SYSTEM, SYSTEM, build_prompt, neutralise, source_block
-from assistant.answering.scope import ScopeGate, refusal_text
+from assistant.answering.scope import ScopeGate
 from assistant.answering.turn import Answer, Turn, check_question, repeats_itself
 from assistant.core.errors import StudyError
+from assistant.core.modes import AnswerMode
+from assistant.core.wording import COMPLETED_LEAD, refusal
 from assistant.core.sanitize import sanitize_markdown
 from assistant.llm.base import LLM, BackendError
 from assistant.llm.completion import COMPLETION_EXAMPLE
 from assistant.retrieval.hybrid import HybridRetriever
 
-MODES = ("grounded", "hybrid", "generative")
 
 
 class Assistant:
     """Stateless answering over one retriever and one LLM; share it across sessions.
 
-    `mode` decides who writes the answer (README "Answering"):
-    - "grounded": the guide's own lines for this question, chosen in code, each cited;
+    `mode` decides who writes the answer (docs/answering.md):
+    - grounded: the guide's own lines for this question, chosen in code, each cited;
       no model call, so no fact can be corrupted (the default on the embedded model);
-    - "hybrid": the grounded lines, then one summary sentence from the model, shown only
+    - hybrid: the grounded lines, then one summary sentence from the model, shown only
       if it passes every check;
-    - "generative": the model writes; each sentence is shown only once it is supported by
+    - generative: the model writes; each sentence is shown only once it is supported by
       a retrieved question and contradicts nothing in it; if nothing survives, the grounded
       answer is shown instead (the default on Ollama / OpenAI-compatible servers).
     """
@@ -51,24 +52,27 @@ class Assistant:
         answer_tokens: int = 256,
         checker: SupportChecker | None = None,
         source_margin: float | None = 0.15,
-        mode: str = "grounded",
+        mode: AnswerMode | str = AnswerMode.GROUNDED,
     ):
-        if mode not in MODES:
-            raise StudyError(f"answer mode {mode!r} is unknown", f"use one of {', '.join(MODES)} (STUDY_ANSWER_MODE)")
+        written = [m.value for m in AnswerMode if m is not AnswerMode.AUTO]
+        if mode not in written:
+            raise StudyError(f"answer mode {mode!r} is unknown here",
+                             f"use one of {', '.join(written)}, or decide auto with core.modes.answer_mode_for")
         self.retriever = retriever
         self.llm = llm
         self.top_k = top_k
         self.max_sources = max_sources
         self.answer_tokens = answer_tokens
-        self.checker = checker or SupportChecker(retriever.embed_model)
+        index = retriever.index
+        self.checker = checker or SupportChecker(index.embed_model)
         self.scope = scope
-        self.mode = mode
+        self.mode = AnswerMode(mode)
         # Sources scoring far below the best one confuse small models more than they help:
         # the prompt gets those within `source_margin` of the top (None: all top sources).
         self.source_margin = source_margin
-        self.composer = Composer(retriever.chunks, retriever.embed_model, retriever.lexicon)
+        self.composer = Composer.of(index)
         self.coverage = CoverageJudge(scope, self.composer.unknown_names)
-        titles_and_text = [f"{c.title}\n{c.text}" for c in retriever.chunks]
+        titles_and_text = [f"{c.title}\n{c.text}" for c in index.chunks]
         self.leaks = LeakDetector([SYSTEM, COMPLETION_EXAMPLE, HYBRID_SYSTEM], allowed=titles_and_text)
 
     def ask(self, question: str, history: Sequence[Turn] = (), section: str | None = None) -> Answer:
@@ -96,7 +100,7 @@ class Assistant:
         grounded = self.composer.compose(query, hits)
         cover = self.coverage.judge(query, grounded.sources, verdict)
         if cover.coverage is Coverage.NOT_COVERED:
-            text = refusal_text(question, verdict)
+            text = refusal(question, verdict.nearest, verdict.missing_number)
             yield text
             timings["first_token_ms"] = timings["total_ms"] = ms()
             yield Answer(question, text, [], verdict.nearest, refused=True, timings=timings, mode=self.mode,
@@ -105,14 +109,14 @@ class Assistant:
         lead = cover.lead
         if self.source_margin is not None and hits:
             hits = [h for h in hits if h.score >= hits[0].score - self.source_margin]
-        if self.mode == "generative":
+        if self.mode is AnswerMode.GENERATIVE:
             yield from self._generate(question, query, history, hits, grounded, cover, timings, ms)
             return
         yield lead + grounded.text
         timings["first_token_ms"] = ms()
         answer = Answer(question, lead + grounded.text, grounded.citations, grounded.sources, timings=timings,
                         mode=self.mode, coverage=cover.coverage.value, not_covered=list(cover.missing))
-        if self.mode == "hybrid":
+        if self.mode is AnswerMode.HYBRID:
             yield from self._summarise(question, grounded, answer)
         timings["total_ms"] = ms()
         yield answer
@@ -153,10 +157,11 @@ class Assistant:
                 timings["first_token_ms"] = ms()
             shown += piece
             yield piece
-        mode, sources, citations = self.mode, prompt.sources, gate.citations
+        sources, citations = prompt.sources, gate.citations
+        fell_back = completed = False
         refused = gate.model_refused and not shown and not lead
         if refused:
-            shown = refusal_text(question, cover.scope)
+            shown = refusal(question, cover.scope.nearest, cover.scope.missing_number)
             sources, citations = cover.scope.nearest, []
             yield shown
         elif not gate.says_something():
@@ -165,14 +170,14 @@ class Assistant:
             sep = "\n\n" if shown else ""
             shown += sep + grounded.text
             yield sep + grounded.text
-            mode, sources, citations = "generative, fell back to grounded", grounded.sources, grounded.citations
+            fell_back, sources, citations = True, grounded.sources, grounded.citations
         elif missing := self._unstated(shown, grounded):
             # What survived the checks is true but no longer answers: a fragment, or a
             # sentence beside the point. The guide's own lines for the missing points follow.
-            extra = f"\n\n*From the guide:*\n\n{missing}"
+            extra = f"\n\n{COMPLETED_LEAD}\n\n{missing}"
             shown += extra
             yield extra
-            mode = "generative, completed from the guide"
+            completed = True
             citations = list(dict.fromkeys([*citations, *grounded.citations]))
             sources = list({h.chunk.id: h for h in [*sources, *grounded.sources]}.values())
         if not timings["first_token_ms"]:
@@ -181,7 +186,7 @@ class Assistant:
         yield Answer(
             question, (lead + shown).strip(), citations, sources, refused=refused,
             unsupported_sentences=gate.unsupported, timings=timings, complete=error is None, error=error,
-            mode=mode, removed_sentences=gate.removed,
+            mode=self.mode, fell_back=fell_back, completed_from_guide=completed, removed_sentences=gate.removed,
             coverage=(Coverage.NOT_COVERED if refused else cover.coverage).value,
             not_covered=[] if refused else list(cover.missing),
         )
@@ -216,7 +221,8 @@ class Assistant:
                     break  # one sentence is all it may add
         except BackendError as err:
             answer.error, answer.complete = str(err), False
-        pieces = gate.accepted or gate.finish(sanitize_markdown(raw))
+        # A sentence cut off by the token limit is not shown: only a finished one may close the answer.
+        pieces = gate.accepted or [p for p in gate.finish(sanitize_markdown(raw)) if _finished(p)]
         answer.removed_sentences = gate.removed
         if pieces and gate.says_something():
             summary = "\n\n*In short:* " + pieces[0].strip()
@@ -224,19 +230,52 @@ class Assistant:
             yield summary
 
 
-class Chat:
-    """One conversation: the assistant plus the turns so far."""
+def _finished(sentence: str) -> bool:
+    """
+    >>> _finished("GQA groups heads [Q38]."), _finished("Many Q heads, fast, low quality [Q38")
+    (True, False)
+    """
+    return sentence.rstrip().endswith((".", "!", "?", "]", ")"))
 
-    def __init__(self, assistant: Assistant):
+
+class Chat:
+    """One conversation: the assistant plus every turn so far, however it ended.
+    `on_turn(turn, history)` runs for each turn kept (e.g. to save it)."""
+
+    def __init__(self, assistant: Assistant, on_turn: Callable[[Turn, list[str]], None] | None = None):
         self.assistant = assistant
         self.turns: list[Turn] = []
+        self.on_turn = on_turn
+
+    def _keep(self, turn: Turn) -> None:
+        history = [t.question for t in self.turns]
+        self.turns.append(turn)
+        if self.on_turn is not None:
+            self.on_turn(turn, history)
 
     def ask_stream(self, question: str, section: str | None = None) -> Iterator[str | Answer]:
-        for item in self.assistant.ask_stream(question, self.turns, section):
-            if isinstance(item, Answer):
-                # Failed or partial answers stay too: the learner's question is never lost.
-                self.turns.append(Turn(item.question, item))
-            yield item
+        """The assistant's stream, keeping the turn whatever happens: answered, failed with
+        a StudyError (kept with the error, then raised), or interrupted part-way because the
+        learner stopped it (kept with the text shown so far, then raised). A question that cannot be
+        asked at all (empty, too long) raises before it becomes a turn."""
+        question = check_question(question)
+        shown = ""
+        try:
+            for item in self.assistant.ask_stream(question, self.turns, section):
+                if isinstance(item, Answer):
+                    self._keep(Turn(item.question, item))
+                else:
+                    shown += item
+                yield item
+        except Exception as err:  # a StudyError, or a fault: the question and the text shown stay
+            error = str(err) if isinstance(err, StudyError) else f"{type(err).__name__}: {err}"
+            self._keep(Turn(question, Answer(question, shown, [], [], complete=False, error=error)))
+            raise
+        except BaseException:
+            # Interrupted before its Answer: closed by the caller, or a Stop / Ctrl-C raised
+            # from inside the model's stream (Streamlit raises its rerun there, a BaseException).
+            self._keep(Turn(question, Answer(question, shown, [], [], complete=False, stopped=True)))
+            raise
 
     def ask(self, question: str, section: str | None = None) -> Answer:
         *_, answer = self.ask_stream(question, section)

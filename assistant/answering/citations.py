@@ -16,13 +16,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from assistant.answering.statements import check_statement
-from assistant.core.sentences import parse_citations, split_sentences, strip_markers
+from assistant.core.statements import check_statement
+from assistant.core.citations import parse_citations, strip_markers
+from assistant.core.sentences import split_sentences
+from assistant.core.wording import REFUSAL_OPENING
 from assistant.core.text import content_terms, stem
 from assistant.core.types import Chunk, Hit
 
 _LIST_ITEM = re.compile(r"(?:[-*•>|]|\d+[.)])\s")
-REFUSAL = "The guide does not cover"
 
 
 def _stems(text: str) -> set[str]:
@@ -121,10 +122,10 @@ class SentenceGate:
         plain = strip_markers(sentence)
         if not content_terms(plain):
             return None  # "Sure!", a stray marker: nothing to show or report
-        if plain.startswith(REFUSAL) and not self.accepted and self._decided == 1:
+        if plain.startswith(REFUSAL_OPENING) and not self.accepted and self._decided == 1:
             self.model_refused = True
             return None
-        if reason := self.leaks.reason(plain) or ("refuses mid-answer" if REFUSAL in plain else None):
+        if reason := self.leaks.reason(plain) or ("refuses mid-answer" if REFUSAL_OPENING in plain else None):
             self._remove(plain, reason)
             return None
         if not _checkable(plain) or not self.chunks:

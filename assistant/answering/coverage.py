@@ -38,6 +38,7 @@ from assistant.answering.scope import ScopeGate, Verdict
 from assistant.core.blocks import blocks_of
 from assistant.core.text import ASPECT_WORDS, STOPWORDS, stem, tokens
 from assistant.core.types import Hit
+from assistant.core.wording import not_covered_note
 from assistant.retrieval.query import GuideQuery
 
 FEATURES = ("scope", "classifier", "local", "gaps")
@@ -70,7 +71,7 @@ class CoverageVerdict:
     @property
     def lead(self) -> str:
         """What a partial answer opens with (its note and a blank line); "" otherwise."""
-        return f"{note(self.missing)}\n\n" if self.coverage is Coverage.PARTIAL else ""
+        return f"{not_covered_note(self.missing)}\n\n" if self.coverage is Coverage.PARTIAL else ""
 
 
 @lru_cache(maxsize=4096)
@@ -88,28 +89,6 @@ def rarity(word: str) -> float:
     return min(1.0, max(0.0, (5.0 - zipf_frequency(word, "en")) / 1.5))
 
 
-def note(missing: Sequence[str]) -> str:
-    """The one plain sentence a partial answer opens with.
-
-    >>> note(["top-p"])
-    '*The guide does not cover top-p. Its closest answer:*'
-    >>> note(['"how long should a canary release run"'])
-    '*The guide does not answer "how long should a canary release run". Its closest answer:*'
-    """
-    terms = [m for m in missing if not m.startswith('"')]
-    asks = [m for m in missing if m.startswith('"')]
-    parts = []
-    if terms:
-        parts.append("cover " + _join(terms))
-    if asks:
-        parts.append("answer " + _join(asks))
-    return f"*The guide does not {', and does not '.join(parts)}. Its closest answer:*"
-
-
-def _join(items: Sequence[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
-
-
 class CoverageJudge:
     """Built once per retriever; `judge` runs per answer (a few milliseconds)."""
 
@@ -118,25 +97,26 @@ class CoverageJudge:
             raise ValueError(f"CoverageModel has {len(model.weights)} weights for {len(FEATURES)} features")
         self.scope = scope
         self.retriever = scope.retriever
+        index = self.index = scope.retriever.index
         self.model = model
         self.unknown_names = unknown_names  # names the guide never mentions (the composer's)
-        lex = self.retriever.lexicon
+        lex = index.lexicon
         self._stems = {
             c.number: {stem(w) for w in tokens(f"{c.title} {c.text} {lex.expand_document(c.text)}")}
-            for c in self.retriever.chunks
+            for c in index.chunks
         }
-        self._asks = {c.number: asks_met(c.title, c.text.partition("\n\n")[2]) for c in self.retriever.chunks}
+        self._asks = {c.number: asks_met(c.title, c.text.partition("\n\n")[2]) for c in index.chunks}
         # What each question is about: its heading and its bold leads ("- **QLoRA**: ...").
         self._subjects = {
             c.number: {_squash(stem(w)) for b in blocks_of(c.number, c.text) for n in b.subjects for w in tokens(n)}
             | {_squash(stem(w)) for w in tokens(c.title)}
-            for c in self.retriever.chunks
+            for c in index.chunks
         }
 
     # -- evidence ------------------------------------------------------------
     def words(self, text: str) -> list[str]:
         """The words of a question that name what it asks about (spelling repaired)."""
-        lex = self.retriever.lexicon
+        lex = self.index.lexicon
         out = []
         for w in tokens(text):
             if "-" not in w and any("-" in t and w in t.split("-") for t in tokens(text)):
@@ -148,7 +128,7 @@ class CoverageJudge:
 
     def _in(self, word: str, numbers: Sequence[int]) -> bool:
         s = stem(word)
-        long_form = self.retriever.lexicon.abbreviations.get(word)
+        long_form = self.index.lexicon.abbreviations.get(word)
         for n in numbers:
             stems = self._stems.get(n, set())
             if s in stems or (long_form and all(stem(t) in stems for t in tokens(long_form) if t not in STOPWORDS)):
@@ -177,7 +157,7 @@ class CoverageJudge:
         belief = signals.get("classifier", signals["dense_title"])
         return {
             "scope": math.log(p / (1 - p)),
-            "classifier": max((float(belief[self.retriever.by_number[n]]) for n in numbers), default=0.0),
+            "classifier": max((float(belief[self.index.by_number[n]]) for n in numbers), default=0.0),
             "local": sum(rarity(w) for w in local),
             "gaps": float(len(self.gaps(query.text, numbers))),
         }

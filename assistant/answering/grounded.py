@@ -1,18 +1,16 @@
 """Grounded answers: the guide's own lines, chosen for this question, each cited.
 
 The default answer on the embedded model. A 135M-270M model swaps attributes between
-entities and invents numbers (issue 13: "GQA: ... 1 K/V head"), while the guide's answers
-are short and exact, so here every factual line is the guide's line, verbatim, chosen in
-code, and cited:
+entities and invents numbers ("GQA: ... 1 K/V head"); the guide's answers are short and
+exact, so every factual line here is the guide's line, verbatim, chosen in code, cited:
 - a first question gets the whole answer of the best question: retrieval chose that
   question as a whole, and the answers are a few lines (keeping MHA's line in "GQA vs
   MQA" costs a line; dropping a line the learner needed costs the answer);
 - a follow-up gets the lines it asks about: the subjects it names ("what about MQA?") or
   the lines that stand out as closest to it ("and which one uses less VRAM?"), and the
   whole answer when none stands out;
-- a close runner-up joins when the learner names something only its title has ("... and
-  why is it cheaper than full fine-tuning" adds the question on full fine-tuning), or when
-  retrieval scores the two nearly the same.
+- a close runner-up joins when the learner names something only its title has ("... cheaper
+  than full fine-tuning" adds that question), or when retrieval scores the two alike.
 Nothing is paraphrased, so nothing can be misquoted; the cost is prose.
 """
 
@@ -25,13 +23,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.core.names import names_in
 from assistant.core.blocks import Block, blocks_of
-from assistant.answering.statements import names_in
-from assistant.core.text import ASPECT_WORDS as _GENERIC
+from assistant.core.citations import cite
 from assistant.core.sentences import split_sentences
-from assistant.core.text import content_terms
+from assistant.core.text import ASPECT_WORDS as _GENERIC, content_terms
 from assistant.core.types import Hit
 from assistant.retrieval.query import GuideQuery
+
 
 @dataclass(frozen=True)
 class Composition:
@@ -47,7 +46,7 @@ class _Plain:
     def normalise(self, query: str) -> str:
         return query
 
-    def expand_document(self, text: str) -> str:
+    def expand_document(self, text: str) -> str:  # noqa: ARG002 (no expansions)
         return ""
 
 
@@ -61,10 +60,13 @@ class Composer:
     spread = 0.15
     # A runner-up within this much of the best score may join the answer (see `second_source`).
     margin = 0.35
-    # Closer than this, retrieval cannot tell two questions apart; on the dev set (175
-    # queries) 22 answers gain a second question and 4 of the 15 wrong first picks are
-    # answered by it (0.03: 13 and 2; 0.08: 34 and 6).
+    # Closer than this, retrieval cannot tell two questions apart: on the dev set 0.05 adds a
+    # second question to 22 of 175 answers and answers 4 of the 15 wrong first picks.
     tie = 0.05
+
+    @classmethod
+    def of(cls, index) -> Composer:  # over a GuideIndex
+        return cls(index.chunks, index.embed_model, index.lexicon)
 
     def __init__(self, chunks: Sequence = (), embed_model=None, lexicon=None):
         self.embed_model = embed_model
@@ -262,7 +264,7 @@ def render(blocks: Sequence[Block], number: int) -> str:
     |---|---|
     | x | y [Q2] |
     """
-    marker = f"[Q{number}]"
+    marker = cite(number)
     out: list[str] = []
     header: tuple[str, ...] = ()
     for block in blocks:

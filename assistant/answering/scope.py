@@ -16,7 +16,7 @@ retrieval's job. The evidence, per query:
   side the query is nearer to can, and it carries the most weight.
 A logistic model combines the evidence; its weights come from `python -m eval.tune_scope`,
 with the threshold set to refuse at most 4% of the in-scope dev questions. Refusal rates
-per set are in the README.
+per set are in docs/answering.md.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.core.sanitize import sanitize_markdown
 from assistant.core.text import STOPWORDS, edit_distance, stem, tokens
 from assistant.core.types import Hit
 from assistant.retrieval.hybrid import HybridRetriever
@@ -56,23 +55,6 @@ class Verdict:
     missing_number: int | None = None
 
 
-def refusal_text(question: str, verdict: Verdict) -> str:
-    """What the learner reads instead of an invented answer.
-
-    >>> refusal_text("Q101?", Verdict(False, "no_such_question", [], missing_number=101))
-    'The guide does not cover Q101: its questions are numbered Q1 to Q100.'
-    """
-    if verdict.reason == "no_such_question":
-        return f"The guide does not cover Q{verdict.missing_number}: its questions are numbered Q1 to Q100."
-    topic = " ".join(sanitize_markdown(question).replace('"', "'").split()) or "this question"
-    topic = topic if len(topic) <= 80 else topic[:77] + "..."
-    text = f'The guide does not cover "{topic}".'
-    if verdict.nearest:
-        near = "; ".join(f"[{h.chunk.id}] {h.chunk.title}" for h in verdict.nearest)
-        text += f" The nearest questions it has: {near}"
-    return text
-
-
 class ScopeGate:
     def __init__(
         self,
@@ -89,7 +71,7 @@ class ScopeGate:
         self.background = background
         self.model = model
         self.english = english_words
-        self._guide_stems = {stem(w) for w in retriever.lexicon.guide_words}
+        self._guide_stems = {stem(w) for w in retriever.index.lexicon.guide_words}
         self._by_shape: dict[tuple[str, int], list[str]] = {}
         for w in self.english:
             self._by_shape.setdefault((w[0], len(w)), []).append(w)
@@ -115,7 +97,7 @@ class ScopeGate:
         a hyphenated name as a whole ("q-learning" is not "learning"). Possessives and
         contractions count by their stem ("google's" -> "google").
         """
-        lex = self.retriever.lexicon
+        lex = self.retriever.index.lexicon
         words = []
         skip: Counter[str] = Counter()
         # "naïve" is "naive", not the fragments "na" and "ve"
@@ -147,7 +129,7 @@ class ScopeGate:
         sig = self.retriever.signals(query)
         words, foreign = self.foreign_words(query)
         unlisted = [w for w in foreign if self._unlisted(w)]
-        lex = self.retriever.lexicon
+        lex = self.retriever.index.lexicon
         named = [w for w in words if w not in foreign and w not in self.english and 0 < lex.doc_freq.get(w, 0) <= 3]
         bm25 = float(sig["bm25"].max())
         # The query as typed: the spelling repairs and concept names that help retrieval
@@ -175,7 +157,7 @@ class ScopeGate:
     def by_number(self, query: GuideQuery, hits: Sequence[Hit] = (), nearest: int = 3) -> Verdict | None:
         """A turn that names guide questions ("Q38", "question 101") is decided by the
         numbers alone; None for any other turn."""
-        bad = [n for n in query.numbers if n not in self.retriever.by_number]
+        bad = [n for n in query.numbers if n not in self.retriever.index.by_number]
         if bad:
             return Verdict(False, "no_such_question", list(hits[:nearest]), 0.0, missing_number=bad[0])
         return Verdict(True, "covered", list(hits), 1.0) if query.numbers else None

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from assistant.answering.coverage import Coverage
 from assistant.core.errors import StudyError
+from assistant.core.modes import AnswerMode
 from assistant.core.sanitize import strip_control
 from assistant.core.types import Hit
 
@@ -35,12 +36,19 @@ def repeats_itself(text: str, min_words: int = 5, overlap: float = 0.7) -> int |
     return None
 
 
-def check_question(question: str) -> str:
+class Question(str):
+    """A question that passed `check_question`: every layer after the first takes it as is."""
+
+
+def check_question(question: str) -> Question:
     """The question, stripped; StudyError before any model call when it cannot be asked.
+    Checked once: a `Question` passes straight through.
 
     >>> check_question("  what is GQA? ")
     'what is GQA?'
     """
+    if isinstance(question, Question):
+        return question
     q = strip_control(question or "").strip()
     if not q:
         raise StudyError("the question is empty", "type a question about the guide, e.g. `explain GQA vs MQA`")
@@ -49,7 +57,7 @@ def check_question(question: str) -> str:
             f"the question is {len(q):,} characters long (the limit is {MAX_QUESTION_CHARS:,})",
             "ask the question itself, without pasted documents",
         )
-    return q
+    return Question(q)
 
 
 @dataclass
@@ -63,7 +71,14 @@ class Answer:
     timings: dict[str, int] = field(default_factory=dict)
     complete: bool = True
     error: str | None = None
-    mode: str = "grounded"  # "grounded" | "hybrid" | "generative" | "generative, fell back to grounded"
+    #: who wrote it (never auto: that is decided before answering)
+    mode: AnswerMode = AnswerMode.GROUNDED
+    #: generative: nothing the model wrote held up, so the text is the guide's own lines
+    fell_back: bool = False
+    #: generative: the model's checked sentences left out key points; the guide's lines follow
+    completed_from_guide: bool = False
+    #: the learner stopped it part-way: the text is what was shown until then
+    stopped: bool = False
     #: sentences the model wrote that were not shown: {"sentence", "reason"}
     removed_sentences: list[dict] = field(default_factory=list)
     #: does the guide answer what was asked: "answered" | "partial" | "not_covered"
@@ -83,7 +98,10 @@ class Answer:
             "refused": self.refused,
             "coverage": self.coverage,
             "not_covered": self.not_covered,
-            "mode": self.mode,
+            "mode": str(self.mode),
+            "fell_back": self.fell_back,
+            "completed_from_guide": self.completed_from_guide,
+            "stopped": self.stopped,
             "unsupported_sentences": self.unsupported_sentences,
             "removed_sentences": self.removed_sentences,
             "timings": self.timings,

@@ -7,24 +7,13 @@ import sys
 from assistant.cli.common import each_stdin_query, llm_options, llm_settings, print_json
 from assistant.core.errors import StudyError
 from assistant.core.settings import Settings
-
-
-def coverage_line(answer) -> str:
-    """How much of the question the guide answers, in one line.
-
-    >>> from assistant.answering.answer import Answer
-    >>> coverage_line(Answer("q", "a", [77], [], coverage="partial", not_covered=['"how long"']))
-    'Coverage: partial (the guide does not cover: "how long")'
-    """
-    if answer.coverage == "partial":
-        return f"Coverage: partial (the guide does not cover: {'; '.join(answer.not_covered)})"
-    return f"Coverage: {answer.coverage}"
+from assistant.core.wording import coverage_line
 
 
 def _print_answer_footer(answer) -> None:
     out = sys.stdout
     if answer.refused:
-        out.write(f"\n\n{coverage_line(answer)}\n")
+        out.write(f"\n\n{coverage_line(answer.coverage, answer.not_covered)}\n")
         return
     if answer.error:
         out.write("\n[incomplete: the backend failed part-way]")
@@ -35,7 +24,7 @@ def _print_answer_footer(answer) -> None:
         out.write(f" {mark}[{h.chunk.id}] {h.chunk.title}\n")
     if answer.citations:
         out.write("Cited: " + ", ".join(f"Q{n}" for n in answer.citations) + "\n")
-    out.write(coverage_line(answer) + "\n")
+    out.write(coverage_line(answer.coverage, answer.not_covered) + "\n")
     for removed in answer.removed_sentences:
         out.write(f"Removed ({removed['reason']}): {removed['sentence']}\n")
     out.flush()
@@ -81,11 +70,24 @@ def cmd_ask(args, settings: Settings) -> int:
 
 
 def cmd_chat(args, settings: Settings) -> int:
+    """A terminal chat. Each turn is saved to the learner's chats as it completes (unless
+    --no-save); /good and /bad REASON [note] rate the last answer; --resume ID continues one."""
     from assistant.answering.answer import Chat
-    from assistant.runtime import open_assistant
+    from assistant.history.chats import restore
+    from assistant.runtime import open_assistant, open_chats
 
+    store = None if args.no_save else open_chats(settings)
     chat = Chat(open_assistant(llm_settings(args, settings)))
-    print(f"Study chat on {chat.assistant.llm.name}. Ask about the guide; /new starts over, /quit ends.")
+    state = {"id": store.new_chat_id() if store else None, "seq": None}
+    if args.resume:
+        if store is None or store.chat(args.resume) is None:
+            raise StudyError(f"there is no saved chat {args.resume!r} to resume", "list them with `study chats list`")
+        chat.turns = restore(store.turns(args.resume), chat.assistant.retriever.index)
+        state["id"] = args.resume
+    if store is not None:
+        chat.on_turn = lambda turn, history: state.update(seq=store.add_turn(state["id"], turn.answer, history))
+    saving = f"saved as chat {state['id']}; /good or /bad REASON rates an answer" if store else "not saved"
+    print(f"Study chat on {chat.assistant.llm.name} ({saving}). Ask about the guide; /new starts over, /quit ends.")
     while True:
         try:
             line = input("\nyou> ").strip()
@@ -96,14 +98,33 @@ def cmd_chat(args, settings: Settings) -> int:
             return 0
         if line == "/new":
             chat.reset()
+            state.update(id=store.new_chat_id() if store else None, seq=None)
             print("(new conversation)")
             continue
         if not line:
             continue
         try:
-            _answer_one(chat, line, False, args.section)
+            if line.split()[0] in ("/good", "/bad"):
+                _rate(store, state, line)
+            else:
+                _answer_one(chat, line, False, args.section)
         except StudyError as err:
             print(f"error: {err}", file=sys.stderr)
+
+
+def _rate(store, state: dict, line: str) -> None:
+    from assistant.history.store import REASONS
+
+    if store is None or state["seq"] is None:
+        raise StudyError("there is no saved answer to rate yet", "ask a question first (and do not pass --no-save)")
+    command, *rest = line.split(maxsplit=2)
+    if command == "/good":
+        store.rate(state["id"], state["seq"], 1, note=" ".join(rest) or None)
+    elif not rest or rest[0] not in REASONS:
+        raise StudyError("/bad needs a reason", "use /bad " + "|".join(REASONS) + " [anything else to say]")
+    else:
+        store.rate(state["id"], state["seq"], 0, rest[0], rest[1] if len(rest) > 1 else None)
+    print("(thanks: saved with the answer; `study feedback export` turns it into evaluation data)")
 
 
 
@@ -114,6 +135,8 @@ def register(sub) -> None:
     llm_options(p)
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("chat", help="interactive chat in the terminal, with follow-ups")
+    p = sub.add_parser("chat", help="interactive chat in the terminal, with follow-ups, saved per learner")
+    p.add_argument("--resume", metavar="ID", help="continue a saved chat (`study chats list`)")
+    p.add_argument("--no-save", action="store_true", help="do not save this chat")
     llm_options(p)
     p.set_defaults(func=cmd_chat)

@@ -6,6 +6,7 @@ import json
 import sys
 
 from assistant.core.errors import StudyError
+from assistant.core.modes import AnswerMode, Backend
 from assistant.core.settings import Settings
 
 
@@ -54,9 +55,9 @@ def each_stdin_query(handle) -> int:
 
 def llm_options(p) -> None:
     """The options of every command that answers: backend, model, mode, top-k, section."""
-    p.add_argument("--backend", choices=["embedded", "ollama", "openai"], help="default: STUDY_LLM_BACKEND")
+    p.add_argument("--backend", type=Backend, choices=list(Backend), help="default: STUDY_LLM_BACKEND")
     p.add_argument("--model", help="model name or .gguf path (default: STUDY_LLM_MODEL)")
-    p.add_argument("--mode", choices=["auto", "grounded", "hybrid", "generative"],
+    p.add_argument("--mode", type=AnswerMode, choices=list(AnswerMode),
                    help="who writes the answer (default: STUDY_ANSWER_MODE, auto)")
     p.add_argument("--top-k", type=int, help="how many questions to retrieve (default: STUDY_TOP_K)")
     p.add_argument("--section", help="only questions of this section")

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from assistant.cli.common import llm_options, llm_settings, print_json
+from assistant.core.modes import Backend
 from assistant.core.settings import Settings
 
 
@@ -28,7 +29,8 @@ def cmd_eval(args, settings: Settings) -> int:
 def register(sub) -> None:
     p = sub.add_parser("eval", help="evaluate retrieval and answers on datasets; writes a report")
     p.add_argument("--dataset", type=Path, action="append", help="JSONL dataset (repeatable; default: eval/datasets/*)")
-    p.add_argument("--judge", choices=["none", "ollama", "openai"], default="none",
+    servers = [b.value for b in Backend if b is not Backend.EMBEDDED]  # a judge must follow a JSON schema
+    p.add_argument("--judge", choices=["none", *servers], default="none",
                    help="LLM judge for RAGAS faithfulness and answer relevancy (default: none)")
     p.add_argument("--judge-model", help="judge model (default: the server's own / llama3.2:3b for Ollama)")
     p.add_argument("--judge-max-tokens", type=int, default=1024, help="token cap per judge reply (default: 1024)")

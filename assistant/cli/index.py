@@ -53,10 +53,10 @@ def cmd_search(args, settings: Settings) -> int:
 
     retriever = open_retriever(settings)
     top_k = args.top_k or settings.top_k
-    if args.section and args.section.lower() not in {s.lower() for s in retriever.sections}:
+    if args.section and args.section.lower() not in {s.lower() for s in retriever.index.sections}:
         raise StudyError(
             f"no section named {args.section!r}",
-            "use one of: " + "; ".join(retriever.sections),
+            "use one of: " + "; ".join(retriever.index.sections),
         )
     if args.query:
         query = " ".join(args.query)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.core.citations import PATTERN
+
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 # ![alt](url "title") including nested brackets one level deep, and ![alt][ref] / ![alt]
@@ -30,7 +32,7 @@ _BARE_URL = re.compile(
 )
 # Every "[" left is escaped (our own [Q38] markers excepted), so no link, image or
 # reference definition can form, whatever the passes above missed.
-_OPEN_BRACKET = re.compile(r"(?<!\\)\[(?!Q\d{1,3}(?:,\s*Q\d{1,3})*\])")
+_OPEN_BRACKET = re.compile(r"(?<!\\)\[(?!" + PATTERN[2:] + ")")
 
 
 def strip_control(text: str) -> str:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from assistant.core.modes import AnswerMode, Backend
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_GUIDE = PROJECT_ROOT / "data" / "genai_interview_questions.md"
@@ -41,9 +43,9 @@ class Settings(BaseSettings):
         description="Embedding model: the bundled all-MiniLM-L6-v2 or a local sentence-transformers folder.",
     )
     top_k: int = Field(5, ge=1, le=100, description="How many questions retrieval returns.")
-    llm_backend: Literal["embedded", "ollama", "openai"] = Field("embedded", description="Answering backend.")
-    answer_mode: Literal["auto", "grounded", "hybrid", "generative"] = Field(
-        "auto",
+    llm_backend: Backend = Field(Backend.EMBEDDED, description="Answering backend.")
+    answer_mode: AnswerMode = Field(
+        AnswerMode.AUTO,
         description="Who writes answers: the guide's own lines (grounded), those plus one checked model sentence "
         "(hybrid), or the model with every sentence checked (generative); auto = grounded on the embedded "
         "model, generative on servers.",
@@ -90,25 +92,15 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             value = [entry.strip() for entry in value.split(",") if entry.strip()]
         for entry in value:
-            if entry.split(":", 1)[0] not in ("embedded", "ollama", "openai"):
-                raise ValueError(f"{entry!r} must start with embedded, ollama or openai (backend[:model])")
+            if entry.split(":", 1)[0] not in {b.value for b in Backend}:
+                names = ", ".join(b.value for b in Backend)
+                raise ValueError(f"{entry!r} must start with one of {names} (backend[:model])")
         return value
 
     @field_validator("ui_password", mode="before")
     @classmethod
     def _empty_password_is_none(cls, value):
         return None if isinstance(value, str) and not value else value
-
-    @property
-    def resolved_answer_mode(self) -> str:
-        """`answer_mode` with auto decided: tiny embedded models corrupt facts (README "Answering").
-
-        >>> Settings(llm_backend="ollama").resolved_answer_mode, Settings().resolved_answer_mode
-        ('generative', 'grounded')
-        """
-        if self.answer_mode != "auto":
-            return self.answer_mode
-        return "grounded" if self.llm_backend == "embedded" else "generative"
 
     @property
     def vector_cache(self) -> Path:
@@ -125,6 +117,12 @@ class Settings(BaseSettings):
     @property
     def progress_path(self) -> Path:
         return progress_path(self.progress_dir or self.index_dir.parent / "progress", self.profile)
+
+    @property
+    def chats_path(self) -> Path:
+        """The learner's saved conversations, beside their progress file."""
+        path = self.progress_path
+        return path.with_name(path.stem + ".chats.sqlite3")
 
 
 def load_settings() -> Settings:

@@ -65,6 +65,21 @@ def content_terms(text: str) -> list[str]:
     return [stem(t) for t in tokens(text) if t not in STOPWORDS]
 
 
+def akin(term: str, known: set[str]) -> bool:
+    """Whether `term` is one of `known` up to what the light stemmer leaves apart.
+
+    >>> akin("see", {"sees"}), akin("random", {"randomnes"}), akin("slow", {"fast"})
+    (True, True, False)
+    """
+    if term in known:
+        return True
+    for k in known:
+        short, long = sorted((term, k), key=len)
+        if (len(short) >= 3 and long.startswith(short)) or (len(short) >= 5 and short[:5] == long[:5]):
+            return True
+    return False
+
+
 def edit_distance(a: str, b: str, limit: int = 2) -> int:
     """Damerau-Levenshtein distance (adjacent swaps count 1), capped at limit + 1.
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from assistant.core.errors import StudyError
 from assistant.core.types import Message
+from assistant.core.modes import Backend
 
 
 class BackendError(StudyError):
@@ -33,6 +34,8 @@ def server_says(text: object, limit: int = 200) -> str:
 class LLM(ABC):
     #: what the user sees in the UI status line and in `--json` timings
     name: str = "llm"
+    #: where the model runs; None for models outside the three backends (tests, echo)
+    backend: Backend | None = None
     #: tokens the backend accepts for prompt + answer; the prompt builder stays under it
     context_window: int = 4096
 

@@ -17,6 +17,7 @@ from assistant.llm.base import LLM, BackendError
 from assistant.llm.completion import as_completion
 from assistant.llm.gate import token_heard
 from assistant.llm.llama_models import LlamaModels
+from assistant.core.modes import Backend
 
 
 def _smollm2() -> Path:
@@ -56,7 +57,8 @@ def resolve_gguf(model: str) -> Path:
 
 
 class EmbeddedLLM(LLM):
-    DEFAULT_MODEL = "gemma3-270m"  # for generative/hybrid answers; compared in bench/bench_trust.py (README)
+    backend = Backend.EMBEDDED
+    DEFAULT_MODEL = "gemma3-270m"  # for generative/hybrid answers; compared in bench/bench_trust.py (docs/answering.md)
     # Base models ramble on into a next "Question:" or start copying source blocks.
     STOP = ["\nQuestion:", "<end_of_turn>", "\n\n\n", "<source", "</source", "\nExample:"]
 

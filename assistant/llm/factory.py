@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.core.modes import Backend
 from assistant.core.settings import Settings
 from assistant.llm.base import LLM
 
@@ -13,12 +14,12 @@ def get_llm(settings: Settings, llama_models=None) -> LLM:
     >>> get_llm(Settings(llm_backend="ollama", llm_model="llama3.2:3b")).name
     'ollama:llama3.2:3b'
     """
-    if settings.llm_backend == "embedded":
+    if settings.llm_backend == Backend.EMBEDDED:
         from assistant.llm.embedded import EmbeddedLLM
 
         return EmbeddedLLM(settings.llm_model or EmbeddedLLM.DEFAULT_MODEL, n_ctx=settings.llm_context or 2048,
                            wait_timeout=settings.llm_timeout, models=llama_models)
-    if settings.llm_backend == "ollama":
+    if settings.llm_backend == Backend.OLLAMA:
         from assistant.llm.ollama_backend import OllamaLLM
 
         return OllamaLLM(

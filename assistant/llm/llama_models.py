@@ -27,6 +27,7 @@ class LlamaModels:
     def __init__(self, gate: FairGate | None = None):
         self.gate = gate or FairGate()
         self._load_lock = threading.Lock()
+        self._vocab_lock = threading.Lock()  # vocabularies load apart from models
         self._tokenize_lock = threading.Lock()
         self._models: OrderedDict[tuple[str, int], object] = OrderedDict()
         self._vocabs: dict[str, object] = {}
@@ -44,11 +45,11 @@ class LlamaModels:
 
     def count_tokens(self, path: Path, text: str) -> int:
         # A vocabulary-only copy of the model: counting never touches the context that a
-        # generation in another session is using, and never waits for it. Once loaded it
-        # is read without the load lock, so counting never waits for another model's load.
+        # generation in another session is using, and never waits for it, nor for a model
+        # that another session is loading (vocabularies have their own lock).
         vocab = self._vocabs.get(str(path))
         if vocab is None:
-            with self._load_lock:
+            with self._vocab_lock:
                 if str(path) not in self._vocabs:
                     self._vocabs[str(path)] = _llama(str(path), vocab_only=True, n_ctx=512)
                 vocab = self._vocabs[str(path)]

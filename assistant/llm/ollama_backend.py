@@ -8,9 +8,11 @@ from assistant.core.errors import missing_package
 from assistant.core.types import Message
 from assistant.llm.base import LLM, BackendError, server_says
 from assistant.llm.gate import token_heard
+from assistant.core.modes import Backend
 
 
 class OllamaLLM(LLM):
+    backend = Backend.OLLAMA
     DEFAULT_MODEL = "llama3.2:3b"
 
     def __init__(self, host: str, model: str = DEFAULT_MODEL, timeout: float = 120.0, context_window: int = 4096):

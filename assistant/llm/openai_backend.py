@@ -8,9 +8,12 @@ from assistant.core.errors import missing_package
 from assistant.core.types import Message
 from assistant.llm.base import LLM, BackendError, server_says
 from assistant.llm.gate import token_heard
+from assistant.core.modes import Backend
 
 
 class OpenAILLM(LLM):
+    backend = Backend.OPENAI
+
     def __init__(
         self, base_url: str, model: str | None = None, api_key: str = "not-needed", timeout: float = 120.0,
         context_window: int = 4096,

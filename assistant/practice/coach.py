@@ -20,28 +20,33 @@ class Coach:
     def __init__(self, retriever, store: ProgressStore, clock: Callable[[], float] = time.time):
         self.retriever = retriever
         self.store = store
-        self.grader = Grader(retriever)
+        self.index = retriever.index
+        self.grader = Grader(self.index)
         self.explainer = Explainer(self.grader)
         self.clock = clock
+
+    def close(self) -> None:
+        """Close the learner's progress file (the UI does when it evicts this coach)."""
+        self.store.close()
 
     @property
     def scheduler(self) -> Schedule:
         return self.store.scheduler
 
     def _chunks(self):
-        return sorted(self.retriever.chunks, key=lambda c: c.number)
+        return self.index.in_order()
 
     def _numbers(self, section: str | None) -> list[int]:
         if section is None:
             return [c.number for c in self._chunks()]
         picked = [c.number for c in self._chunks() if c.section.lower() == section.lower()]
         if not picked:
-            raise StudyError(f"no section named {section!r}", "use one of: " + "; ".join(self.retriever.sections))
+            raise StudyError(f"no section named {section!r}", "use one of: " + "; ".join(self.index.sections))
         return picked
 
     def next(self, section: str | None = None, count: int = 1) -> list[int]:
         """The next questions to practise: due first, then weak sections, then unseen, then soonest due."""
-        sections = {c.number: c.section for c in self.retriever.chunks}
+        sections = {c.number: c.section for c in self.index.chunks}
         return self.scheduler.next_questions(self.store.cards(), sections, self._numbers(section), self.clock(), count)
 
     def pick(self, choice: str) -> int:

@@ -1,12 +1,13 @@
 """Grade a learner's answer against the guide's reference answer, in code.
 
-The reference answer's lines are its key points (bullets, statements). A key point is
-covered when one of the learner's sentences says the same thing (MiniLM cosine) or uses
-most of its terms, abbreviations expanded on both sides ("K/V" vs "key/value", "MQA" vs
-"multi-query attention"). The score mixes coverage of key points with the similarity of
-the whole answer to the reference, so an on-topic answer that is vague scores low but
-not zero, and an off-topic one scores near zero. No LLM is needed; a stronger backend can
-phrase the feedback, but the numbers never depend on it.
+The reference answer's facts (`core.facts`: one plain sentence per bullet, table row or
+statement) are its key points, and each earns credit on its own (`matching`): in full when
+the learner says it, in part when they come close or only name what it is about. Each
+sentence is also checked the way a model's sentence is (`mistakes`): a contradicted clause
+earns nothing, is quoted beside the guide's fact, costs points and keeps the grade below
+Good; a sentence the guide does not back earns nothing, costs a little and keeps the grade
+below Easy. No LLM is needed; a stronger backend can phrase the feedback, but the numbers
+never depend on it.
 """
 
 from __future__ import annotations
@@ -14,36 +15,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from assistant.core.errors import StudyError
+from assistant.core.facts import key_facts
 from assistant.core.sentences import split_sentences
-from assistant.core.text import content_terms
+from assistant.practice.matching import Matcher
+from assistant.practice.mistakes import Contradiction, find_mistakes, without
 
 MAX_ANSWER_CHARS = 5000
-_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
-_HEADING = re.compile(r"^Q\d+\.\s")  # the chunk's own "Q38. <title>" line
-_MARKUP = re.compile(r"\*\*|__|`|\$+|\\[a-zA-Z]+|[{}^_]")
+_HEADING = re.compile(r"^Q(\d+)\.\s")  # the chunk's own "Q38. <title>" line
 
 
 def key_points(text: str) -> list[str]:
-    """The reference answer's lines worth checking, in order, without Markdown.
+    """The reference answer's facts, in order, as plain sentences (notes and tips left out).
 
-    >>> key_points("**Answer:**\\nTrade-off:\\n- **MQA**: one K/V head (fast).\\n- **GQA**: groups of K/V heads.")
+    >>> key_points("Q38. T\\n\\nTrade-off:\\n- **MQA**: one K/V head (fast).\\n- **GQA**: groups of K/V heads.")
     ['MQA: one K/V head (fast).', 'GQA: groups of K/V heads.']
     """
-    points = []
-    for line in text.splitlines():
-        line = _MARKUP.sub("", _BULLET.sub("", line)).strip()
-        words = re.findall(r"[A-Za-z0-9]+", line)
-        if line.lower().startswith("answer:") or len(words) < 3 or _HEADING.match(line):
-            continue
-        if line.endswith(":") and len(words) < 6:  # an intro to a list, not a point
-            continue
-        if line.startswith(">"):  # Markdown notes/tips: asides, not the answer
-            continue
-        points.append(line)
-    return points
+    heading = _HEADING.match(text)
+    return key_facts(int(heading.group(1)) if heading else 0, text)
 
 
 @dataclass
@@ -56,6 +45,8 @@ class Grade:
     reference: str
     similarity: float = 0.0
     feedback: str = field(default="")
+    contradictions: list[Contradiction] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -64,6 +55,8 @@ class Grade:
             "score": self.score,
             "covered": self.covered,
             "missed": self.missed,
+            "contradictions": [c.as_dict() for c in self.contradictions],
+            "unsupported": self.unsupported,
             "reference": self.reference,
             "feedback": self.feedback,
         }
@@ -81,65 +74,82 @@ def check_answer(answer: str) -> str:
 
 
 class Grader:
-    """Built on the retriever: its chunks are the references, its lexicon expands terms."""
+    """Built on the guide's index: its chunks are the references, its lexicon expands terms."""
 
-    COVER_COSINE = 0.6
-    COVER_TERMS = 0.6
+    CONTRADICTION_COST, UNSUPPORTED_COST = 15, 5
+    BELOW_GOOD, BELOW_EASY = 59, 84  # the caps: schedule.RATING_FLOORS rates 60 Good, 85 Easy
 
-    def __init__(self, retriever):
-        self.retriever = retriever
-        self._points: dict[int, tuple[list[str], np.ndarray]] = {}
+    def __init__(self, index):
+        self.index = index
+        self.matcher = Matcher(index)
 
     def chunk(self, number: int):
-        index = self.retriever.by_number.get(number)
-        if index is None:
-            known = sorted(self.retriever.by_number)
+        chunk = self.index.chunk(number)
+        if chunk is None:
+            known = sorted(self.index.by_number)
             raise StudyError(
                 f"the guide has no question {number}", f"pick a question number from {known[0]} to {known[-1]}"
             )
-        return self.retriever.chunks[index]
+        return chunk
 
     def terms(self, text: str) -> set[str]:
-        """Content terms with the guide's abbreviations expanded ("K/V" and "key/value" meet)."""
-        lex = self.retriever.lexicon
-        return set(content_terms(f"{text} {lex.normalise(text)} {lex.expand_document(text)}"))
-
-    def _reference(self, number: int) -> tuple[list[str], np.ndarray]:
-        if number not in self._points:
-            points = key_points(self.chunk(number).text) or [self.chunk(number).title]
-            vectors = np.array(self.retriever.embed_model.get_text_embedding_batch(points), dtype=np.float32)
-            self._points[number] = (points, vectors)
-        return self._points[number]
+        return self.matcher.terms(text)
 
     def grade(self, number: int, answer: str) -> Grade:
         chunk = self.chunk(number)
         answer = check_answer(answer)
-        points, point_vecs = self._reference(number)
-        # Clauses as well as sentences: learners chain several points in one sentence.
+        ref = self.matcher.reference(chunk)
         sentences = split_sentences(answer)
-        clauses = [u.strip() for s in sentences for u in re.split(r"[;,]|\bwhile\b|\bwhereas\b", s)]
-        units = list(dict.fromkeys(sentences + [c for c in clauses if len(c.split()) >= 3]))
-        embed = self.retriever.embed_model
-        unit_vecs = np.array(embed.get_text_embedding_batch(units + [answer]), dtype=np.float32)
-        cosine = point_vecs @ unit_vecs.T  # points x (units + whole answer)
-        answer_terms = self.terms(answer)
-        covered, missed = [], []
-        for i, point in enumerate(points):
-            terms = self.terms(point)
-            term_share = len(terms & answer_terms) / len(terms) if terms else 0.0
-            if cosine[i].max() >= self.COVER_COSINE or term_share >= self.COVER_TERMS:
-                covered.append(point)
-            else:
-                missed.append(point)
-        reference_vec = np.array(embed.get_text_embedding(f"{chunk.title}\n{chunk.text}"), dtype=np.float32)
-        similarity = float(unit_vecs[-1] @ reference_vec)
+        contradictions, claims = find_mistakes(sentences, chunk)
+        clean, units = _creditable(sentences, contradictions, claims)
+        clean_answer = ". ".join(clean)
+        credit = self.matcher.credits(ref, units, clean_answer) if clean else [0.0] * len(ref.points)
+        similarity = self.closeness(chunk, clean_answer) if clean else 0.0
         # Similarity below 0.2 is what unrelated text scores; 0.8 is a near-restatement.
         closeness = min(1.0, max(0.0, (similarity - 0.2) / 0.6))
-        score = round(100 * (0.6 * len(covered) / len(points) + 0.4 * closeness))
+        kept = [s for s in sentences if s.strip(" ,;.") in clean]
+        unsupported = list(dict.fromkeys(claims + self.matcher.unbacked(ref, kept)))
+        score = self.score(sum(credit) / len(credit), closeness, len(contradictions), len(unsupported))
         reference = "\n".join(line for line in chunk.text.splitlines() if not _HEADING.match(line)).strip()
-        grade = Grade(number, chunk.title, score, covered, missed, reference, similarity)
+        grade = Grade(number, chunk.title, score, [p for p, c in zip(ref.points, credit) if c >= 0.5],
+                      [p for p, c in zip(ref.points, credit) if c < 0.5], reference, similarity,
+                      contradictions=contradictions, unsupported=unsupported)
         grade.feedback = feedback(grade)
         return grade
+
+    def closeness(self, chunk, text: str) -> float:
+        vectors = self.matcher.embed([text, f"{chunk.title}\n{chunk.text}"])
+        return float(vectors[0] @ vectors[1])
+
+    def score(self, coverage: float, closeness: float, contradictions: int, unsupported: int) -> int:
+        """60% facts stated, 40% closeness to the guide's answer, less what is wrong or unbacked.
+        Closeness counts only as far as facts back it (in full from half the facts): an answer
+        in the guide's words that states none of its facts is not partly right.
+
+        >>> g = Grader(None)
+        >>> g.score(1.0, 1.0, 0, 0), g.score(1.0, 1.0, 1, 0), g.score(1.0, 1.0, 0, 1), g.score(0.0, 1.0, 0, 0)
+        (100, 59, 84, 0)
+        """
+        score = round(100 * (0.6 * coverage + 0.4 * closeness * min(1.0, coverage / 0.5)))
+        score -= self.CONTRADICTION_COST * contradictions + self.UNSUPPORTED_COST * min(unsupported, 3)
+        if contradictions:
+            score = min(score, self.BELOW_GOOD)
+        if unsupported:
+            score = min(score, self.BELOW_EASY)
+        return max(0, score)
+
+
+def _creditable(sentences: list[str], contradictions: list[Contradiction], claims: list[str]):
+    """What may earn credit: the sentences without their contradicted clauses and without the
+    unsupported ones, and their clauses too, since learners chain several points in one.
+
+    >>> _creditable(["MQA is fast, GQA groups K/V heads", "It has 8 heads."], [], ["It has 8 heads."])[1]
+    ['MQA is fast, GQA groups K/V heads', 'MQA is fast', 'GQA groups K/V heads']
+    """
+    kept = [without(s, contradictions).strip(" ,;.") for s in sentences if s not in claims]
+    clean = [s for s in kept if len(s.split()) >= 2]
+    clauses = [u.strip() for s in clean for u in re.split(r"[;,]|\bwhile\b|\bwhereas\b", s)]
+    return clean, list(dict.fromkeys(clean + [c for c in clauses if len(c.split()) >= 3]))
 
 
 def feedback(grade: Grade) -> str:
@@ -150,10 +160,14 @@ def feedback(grade: Grade) -> str:
     """
     verdict = "Strong answer" if grade.score >= 80 else "Partly there" if grade.score >= 40 else "Not yet"
     parts = [f"{verdict} ({grade.score}/100)."]
+    if grade.contradictions:
+        parts.append("Contradicts the guide: " + " ".join(f"{c}." for c in grade.contradictions))
     if grade.covered:
         parts.append("You covered: " + " ".join(grade.covered))
     if grade.missed:
         parts.append("Still missing: " + " ".join(grade.missed))
+    if grade.unsupported:
+        parts.append("Not backed by the guide's answer, check: " + " ".join(grade.unsupported))
     return " ".join(parts)
 
 
@@ -172,5 +186,6 @@ def coaching_prompt(grade: Grade) -> list[dict]:
     """
     covered = "; ".join(grade.covered) or "none"
     missed = "; ".join(grade.missed) or "none"
-    user = f"Question: {grade.title}\nScore: {grade.score}/100\nCovered: {covered}\nMissed: {missed}"
+    wrong = "; ".join(str(c) for c in grade.contradictions) or "none"
+    user = f"Question: {grade.title}\nScore: {grade.score}/100\nCovered: {covered}\nMissed: {missed}\nWrong: {wrong}"
     return [{"role": "system", "content": COACH_SYSTEM}, {"role": "user", "content": user}]

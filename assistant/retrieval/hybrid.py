@@ -31,7 +31,7 @@ from assistant.core.text import content_terms, tokens
 from assistant.core.types import Chunk, Hit
 from assistant.retrieval.bm25 import BM25
 from assistant.retrieval.concepts import concepts_for
-from assistant.retrieval.lexicon import Lexicon
+from assistant.retrieval.guide_index import GuideIndex
 from assistant.retrieval.nodes import node_of
 from assistant.retrieval.phrasings import QuestionClassifier, best_per_question, load_or_fit_classifier
 from assistant.retrieval.query import GuideQuery, QueryReader
@@ -61,9 +61,7 @@ class HybridRetriever(BaseRetriever):
 
     def __init__(
         self,
-        chunks: list[Chunk],
-        embed_model,
-        known_words=(),
+        index: GuideIndex,
         weights=Weights(),
         expand_concepts=True,
         phrasings: tuple[np.ndarray, np.ndarray] | None = None,
@@ -74,19 +72,14 @@ class HybridRetriever(BaseRetriever):
         """`phrasings`: (chunk index of each phrasing, its unit vector), or None;
         `phrasing_texts`: their words, to fit the classifier on (none without them);
         `cache_dir`: where the fitted classifier is cached."""
-        if not chunks:
-            raise ValueError("no chunks to search")
         super().__init__()
+        self.index = index
         self.retrieve_top_k = retrieve_top_k
-        self.chunks = chunks
-        self.embed_model = embed_model
         self.weights = weights
         self.expand_concepts = expand_concepts
-        self.by_number = {c.number: i for i, c in enumerate(chunks)}
+        chunks, embed_model = index.chunks, index.embed_model
         self.reader = QueryReader(chunks)
         self._last_signals: tuple[str, dict[str, np.ndarray]] | None = None
-        self.lexicon = Lexicon([c.text for c in chunks], known_words)
-        self.sections = sorted({c.section for c in chunks})
         self._bm25 = BM25([self._doc_terms(c) for c in chunks])
         self._dense = np.array([c.embedding for c in chunks], dtype=np.float32)
         self._title_terms = self._index_title_terms()
@@ -101,13 +94,13 @@ class HybridRetriever(BaseRetriever):
         # Trained on what queries look like when they reach it: spelling repaired,
         # abbreviations spelled out, concepts named. Fitted on the raw phrasings instead,
         # it mistook expanded abbreviation queries (holdout abbreviations 2 -> 5 misses of 12).
-        texts = [self.prepare(t) for t in phrasing_texts] + [self.prepare(c.title) for c in self.chunks]
-        labels = [int(i) for i in self._phrasing_owners] + list(range(len(self.chunks)))
+        texts = [self.prepare(t) for t in phrasing_texts] + [self.prepare(c.title) for c in self.index.chunks]
+        labels = [int(i) for i in self._phrasing_owners] + list(range(len(self.index.chunks)))
         return load_or_fit_classifier(
             texts,
             labels,
-            len(self.chunks),
-            lambda batch: np.asarray(self.embed_model.get_text_embedding_batch(batch), dtype=np.float32),
+            len(self.index.chunks),
+            lambda batch: np.asarray(self.index.embed_model.get_text_embedding_batch(batch), dtype=np.float32),
             fingerprint=self._dense_title.tobytes(),  # title vectors identify the embedding model
             cache_dir=cache_dir,
         )
@@ -115,10 +108,10 @@ class HybridRetriever(BaseRetriever):
     def _index_title_terms(self) -> dict[str, int]:
         """Abbreviations that exactly one title names, by itself or spelled out."""
         owners: dict[str, set[int]] = {}
-        for i, c in enumerate(self.chunks):
+        for i, c in enumerate(self.index.chunks):
             words = tokens(c.title)
             title = " ".join(words)
-            for acr, long in self.lexicon.abbreviations.items():
+            for acr, long in self.index.lexicon.abbreviations.items():
                 if acr in words or (" " in long and long in title):
                     owners.setdefault(acr, set()).add(i)
         return {acr: next(iter(idx)) for acr, idx in owners.items() if len(idx) == 1}
@@ -132,14 +125,14 @@ class HybridRetriever(BaseRetriever):
 
     def _doc_terms(self, c: Chunk) -> list[str]:
         # Title terms count twice: the title states what the chunk is about.
-        expanded = self.lexicon.expand_document(c.text)
+        expanded = self.index.lexicon.expand_document(c.text)
         return content_terms(f"{c.title} {c.text} {c.section} {expanded}")
 
     # -- signals -----------------------------------------------------------
     def prepare(self, query: str) -> str:
         """The query as retrieval sees it: spelling repaired, abbreviations spelled out,
         described symptoms named."""
-        normalised = self.lexicon.normalise(query) or query
+        normalised = self.index.lexicon.normalise(query) or query
         if self.expand_concepts:
             extra = concepts_for(query)
             if extra:
@@ -178,8 +171,8 @@ class HybridRetriever(BaseRetriever):
 
     def _closest_phrasings(self, vector: np.ndarray) -> np.ndarray:
         if self._phrasings is None:
-            return np.full(len(self.chunks), -1.0, dtype=np.float32)
-        return best_per_question(self._phrasings @ vector, self._phrasing_owners, len(self.chunks))
+            return np.full(len(self.index.chunks), -1.0, dtype=np.float32)
+        return best_per_question(self._phrasings @ vector, self._phrasing_owners, len(self.index.chunks))
 
     @property
     def phrasing_vectors(self) -> np.ndarray | None:
@@ -187,7 +180,7 @@ class HybridRetriever(BaseRetriever):
         return self._phrasings
 
     def embed(self, text: str) -> np.ndarray:
-        return np.asarray(self.embed_model.get_query_embedding(text), dtype=np.float32)
+        return np.asarray(self.index.embed_model.get_query_embedding(text), dtype=np.float32)
 
     def closeness(self, vector: np.ndarray) -> float:
         """The highest cosine of a unit vector to any chunk, title or phrasing of the guide."""
@@ -242,12 +235,12 @@ class HybridRetriever(BaseRetriever):
         section = section or query.section
         scores = self.scores(query)
         for rank, number in enumerate(query.numbers):
-            if number in self.by_number:
-                scores[self.by_number[number]] = 10.0 - rank  # named questions first, in order
+            if number in self.index.by_number:
+                scores[self.index.by_number[number]] = 10.0 - rank  # named questions first, in order
         order = np.argsort(-scores)
         hits = []
         for i in order:
-            chunk = self.chunks[i]
+            chunk = self.index.chunks[i]
             if section and chunk.section.lower() != section.lower():
                 continue
             hits.append(Hit(chunk, float(scores[i])))

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from assistant.core.text import STOPWORDS, edit_distance, stem, tokens
-from assistant.retrieval.glossary import ABBREVIATIONS
+from assistant.core.glossary import ABBREVIATIONS
 
 _ACR_THEN_LONG = re.compile(r"\b([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*)\s*\(([A-Za-z][^()]{3,60})\)")
 _LONG_THEN_ACR = re.compile(r"([A-Za-z][A-Za-z\- ]{3,80}?)\s*\(([A-Z][A-Za-z]*[A-Z][a-z]?)\)")

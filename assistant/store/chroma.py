@@ -12,7 +12,7 @@ that is down or refuses us is named as such (assistant/store/server_errors.py).
 from __future__ import annotations
 
 import functools
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from urllib.parse import urlparse
 
 from assistant.core.errors import StudyError
@@ -167,6 +167,36 @@ class GuideStore:
     def drop(self) -> None:
         if self.exists():
             self.client.delete_collection(self.settings.collection)
+        self._collection = self._vector_store = None
+
+    def rebuild(self, nodes, embed_model: str, dim: int) -> None:
+        """Replace the whole collection with `nodes`, atomically for readers: they are
+        written into a new collection first and swapped in by renaming, so until the swap
+        the old index answers, and a failure while writing leaves it as it was."""
+        name = self.settings.collection
+        staging = GuideStore(self.settings.model_copy(update={"collection": f"{name}-rebuild"}), client=self.client)
+        staging.drop()  # what an interrupted rebuild left
+        try:
+            staging.record_embed_model(embed_model, dim)
+            staging.upsert(nodes)
+        except BaseException:
+            with suppress(Exception):  # the write's own error is the one to report
+                staging.drop()
+            raise
+        self._swap_in(staging.collection(), f"{name}-replaced")
+
+    @_through_server
+    def _swap_in(self, new, old_name: str) -> None:
+        name = self.settings.collection
+        if self.exists():
+            self.client.get_collection(name).modify(name=old_name)
+        try:
+            new.modify(name=name)
+        except BaseException:
+            self.client.get_collection(old_name).modify(name=name)  # put the old index back
+            raise
+        with suppress(Exception):  # the new index is in place; a leftover is dropped next time
+            self.client.delete_collection(old_name)
         self._collection = self._vector_store = None
 
     # -- chunks ------------------------------------------------------------
