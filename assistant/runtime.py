@@ -139,14 +139,25 @@ def open_coach(settings: Settings, retriever: HybridRetriever | None = None):
     from assistant.practice.schedule import Schedule
 
     store = ProgressStore(settings.progress_path, Schedule(settings.desired_retention))
-    return Coach(retriever or open_retriever(settings), store)
+    retriever = retriever or open_retriever(settings)
+    decider = lru_cache(maxsize=1)(lambda: open_decider(settings, retriever))
+    return Coach(retriever, store, topic=lambda text: decider().topic(text))
+
+
+def open_decider(settings: Settings, retriever: HybridRetriever):
+    """What the chat would make of a question (scope, coverage), without a model: study
+    mode resolves a topic with it. Built on first use, as most practice names numbers."""
+    from assistant.answering.decide import Decider
+
+    return Decider(open_scope(settings, retriever), settings.top_k)
 
 
 def open_chats(settings: Settings):
-    """This learner's saved conversations (a SQLite file beside their progress)."""
-    from assistant.history.store import ChatStore
+    """This learner's saved conversations: `assistant.history.store.open_chats`, which the
+    commands that only read chats import directly (without this module's model imports)."""
+    from assistant.history.store import open_chats as open_store
 
-    return ChatStore(settings.chats_path)
+    return open_store(settings)
 
 
 def open_llm(settings: Settings):

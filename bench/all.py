@@ -1,5 +1,6 @@
 """Every benchmark in one table: retrieval/ingest (bench_retrieval.py), answering
-(bench_answer.py) and study-mode scheduling (bench_schedule.py), each run in its own
+(bench_answer.py), study-mode scheduling (bench_schedule.py) and the start of the
+commands that load no model (bench_startup.py), each run in its own
 process so one's warm caches cannot flatter the other.
 
     .venv/bin/python bench/all.py        # what `make bench` runs
@@ -22,7 +23,8 @@ def table_rows(script: str, *args: str) -> list[list[str]]:
 
 def main() -> int:
     print("| measurement | median | p90 |\n|---|---|---|")
-    for script, *args in (("bench_retrieval.py",), ("bench_answer.py",), ("bench_schedule.py", "--summary")):
+    for script, *args in (("bench_retrieval.py",), ("bench_answer.py",), ("bench_schedule.py", "--summary"),
+                          ("bench_startup.py",)):
         for row in table_rows(script, *args):
             median, p90 = row[1], row[2] if len(row) > 2 else ""
             print(f"| {row[0]} | {median} | {p90} |")

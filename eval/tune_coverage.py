@@ -55,10 +55,10 @@ def evidence(assistant, records: list[Record]) -> tuple[np.ndarray, np.ndarray, 
         if not scope.in_scope or query.numbers:
             continue
         sources = assistant.composer.compose(query, hits).sources
-        feats = assistant.coverage.features(query, sources, scope.probability)
+        feats = assistant.decider.coverage.features(query, sources, scope.probability)
         rows.append([feats[name] for name in FEATURES])
         labels.append(rec.coverage == "answered")
-        outright.append(assistant.coverage.lacks_outright(query, sources))
+        outright.append(assistant.decider.coverage.lacks_outright(query, sources))
     return np.array(rows, dtype=np.float64), np.array(labels, dtype=np.float64), np.array(outright, dtype=bool)
 
 

@@ -223,15 +223,20 @@ def test_bad_browser_input_gets_one_line_each_and_loses_nothing(app_url):
     assert not (progress / "bob smith.sqlite3").exists()
 
 
+def practise_as(page, learner: str) -> None:
+    """Name the learner in the sidebar (a new one), then open Practice."""
+    box = page.get_by_test_id("stSidebar").get_by_label("Learner", exact=True)
+    box.fill(learner)
+    box.press("Enter")
+    page.get_by_text(f"New learner {learner}").wait_for(timeout=30_000)
+    page.get_by_test_id("stSidebar").get_by_text("Practice", exact=True).click()
+
+
 def test_practice_round_in_chromium(app_url):
     url, progress = app_url
     with browser_page(url) as page:
-        learner = page.get_by_test_id("stSidebar").get_by_label("Learner", exact=True)
-        learner.fill("pia")
-        learner.press("Enter")
-        page.get_by_text("New learner pia").wait_for(timeout=30_000)
-        page.get_by_test_id("stSidebar").get_by_text("Practice", exact=True).click()
-        page.get_by_text("Practice: mock interview").wait_for(timeout=60_000)
+        practise_as(page, "pia")
+        page.get_by_text("Practice: one question at a time").wait_for(timeout=60_000)
         page.get_by_text("Q1.", exact=True).wait_for(timeout=60_000)  # nothing reviewed: Q1 first
         page.get_by_label("Your answer").fill(
             "Generative models learn the data distribution and create new samples, while discriminative models "
@@ -246,8 +251,54 @@ def test_practice_round_in_chromium(app_url):
         page.screenshot(path=str(ARTIFACTS / "practice_round.png"), full_page=True)
         page.get_by_role("button", name="Next question").click()
         page.get_by_text("Q2.", exact=True).wait_for(timeout=60_000)
+        # Mastery, read at a glance: the review in words, and nothing to scroll sideways.
+        page.get_by_test_id("stSidebar").get_by_text("Mastery", exact=True).click()
+        table = page.get_by_test_id("stDataFrame").last
+        table.wait_for(timeout=60_000)
+        page.get_by_test_id("stVegaLiteChart").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1_000)  # let the charts and the table lay out
+        page.screenshot(path=str(ARTIFACTS / "mastery.png"), full_page=True)
+        wide = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert wide[0] <= wide[1], wide
+        # Any element of the table that scrolls sideways (the grid's own scroller included).
+        sideways = table.evaluate("el => Array.from(el.querySelectorAll('*')).filter(e => e.scrollWidth > e.clientWidth"
+                                  " && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX)).length")
+        assert sideways == 0
     with sqlite3.connect(progress / "pia.sqlite3") as db:  # the grade was recorded, in pia's own file
         assert db.execute("SELECT question FROM reviews").fetchall() == [(1,)]
+
+
+def test_mock_interview_in_chromium(app_url):
+    """A timed round: the countdown moves while the learner reads, each answer brings a
+    follow-up, and the summary is shown, downloadable and saved in the learner's file."""
+    url, progress = app_url
+    with browser_page(url) as page:
+        practise_as(page, "ivy")
+        page.get_by_text("Mock interview", exact=True).click()
+        count = page.get_by_label("Questions", exact=True)
+        count.wait_for(timeout=60_000)
+        count.fill("1")
+        count.press("Enter")
+        page.get_by_role("button", name="Start the interview").click()
+        page.get_by_text("Question 1 of 1").wait_for(timeout=60_000)
+        clock = page.get_by_test_id("stProgress")
+        clock.wait_for(timeout=30_000)
+        before = clock.inner_text()
+        page.wait_for_timeout(2_500)
+        assert before.endswith("left") and clock.inner_text() != before  # the countdown moves
+        page.get_by_label("Your answer").fill("Generative models create new content; discriminative ones classify.")
+        page.get_by_role("button", name="Submit answer").click()
+        page.get_by_text("follow-up to Q1").wait_for(timeout=60_000)
+        page.get_by_label("Your answer").fill("Training data, a model architecture and an inference pipeline.")
+        page.get_by_role("button", name="Submit answer").click()
+        page.get_by_role("button", name="Download the summary (Markdown)").wait_for(timeout=60_000)
+        assert "/100" in page.get_by_test_id("stMetric").filter(has_text="Score").inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "mock_interview.png"), full_page=True)
+        assert page.get_by_test_id("stException").count() == 0
+    with sqlite3.connect(progress / "ivy.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM interviews").fetchone() == (1,)
+        assert db.execute("SELECT count(*), min(mode) FROM reviews").fetchone() == (2, "interview")
 
 
 def test_hostile_model_output_does_not_render(shipped_index):

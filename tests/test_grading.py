@@ -122,6 +122,16 @@ def test_correct_sentences_still_pass(retriever, number, sentence):
     assert check_statement(sentence, [chunk(retriever, number)]) == []
 
 
+def test_a_clause_goes_on_about_its_subject_until_it_opens_on_another(retriever):
+    """A model's "while classifying" is still about Generative AI; a learner's "and a network
+    is trained to remove it" after the forward process is about the reverse process."""
+    swapped = "Generative AI creates new content by learning patterns from data while Classifying existing data."
+    assert {p.term for p in check_statement(swapped, [chunk(retriever, 1)])} >= {"classify", "exist"}
+    implicit = ("In the forward process Gaussian noise is slowly added to an image until it is pure noise, and a "
+                "neural network is trained to predict and remove that noise step by step.")
+    assert check_statement(implicit, [chunk(retriever, 14)]) == []
+
+
 def test_a_learner_writing_them_is_flagged(grader):
     for number, sentence in ((38, WRONG_NUMBER), (63, INVENTED_NAME)):
         grade = grader.grade(number, sentence.replace(f" [Q{number}]", ""))

@@ -283,4 +283,4 @@ def test_practice_page_teaches_and_explains_back(app, tmp_path, monkeypatch):
     assert [e.value for e in at.error if "removes the softmax" in e.value]
     at.radio(key="view").set_value("Mastery").run()
     assert {m.label: m.value for m in at.metric}["Learning"] == "2"  # Q1 answered, Q38 explained
-    assert any("desired retention of 90%" in c.value for c in at.caption)
+    assert any("Scheduled by FSRS to keep 90% recall" in c.value for c in at.caption)

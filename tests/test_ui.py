@@ -3,6 +3,7 @@ real embedded model (Ollama's absence is real too: a closed loopback port)."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 
@@ -83,6 +84,7 @@ def test_ollama_down_is_a_message_not_a_traceback(app, monkeypatch):
     monkeypatch.setenv("STUDY_UI_MODELS", "embedded,ollama:llama3.2:3b")
     monkeypatch.setenv("STUDY_OLLAMA_HOST", f"http://127.0.0.1:{port}")
     at = app()
+    at.radio(key="answer_mode").set_value("generative").run()  # the mode that calls a model
     assert at.selectbox(key="model_choice").options == ["Embedded · gemma3-270m", "Ollama · llama3.2:3b"]
     at.selectbox(key="model_choice").set_value(1).run()
     assert any("Ollama is not running" in e.value for e in at.sidebar.error)  # status line
@@ -100,6 +102,7 @@ def test_sidebar_offers_only_configured_choices(app, tmp_path, monkeypatch):
     monkeypatch.setenv("STUDY_PROGRESS_DIR", str(tmp_path / "progress"))
     at = app()
     assert [w.key for w in at.sidebar.text_input] == ["learner"]  # no hosts, URLs or model paths
+    at.radio(key="answer_mode").set_value("generative").run()
     assert at.selectbox(key="model_choice").options == ["Embedded · gemma3-270m", "Embedded · smollm2-135m"]
     for name in ["../../etc/passwd", "/tmp/evil", "http://evil.example", "a b"]:
         at.text_input(key="learner").input(name).run()
@@ -240,6 +243,39 @@ def test_practice_round_and_mastery(app, tmp_path, monkeypatch):
     totals = {m.label: m.value for m in at.metric}
     # The failed question comes back in 10 minutes: "learning" until then.
     assert (totals["Learning"], totals["Due"], totals["Mastered"], totals["Unseen"]) == ("1", "0", "0", "99")
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["Question", "State", "Next review", "Memory", "Last score"]
+    assert table.iloc[0].tolist() == [
+        f"Q1 · {grade.title}", "Learning", "due in 10 minutes", "stable for under a day", f"{grade.score}/100"]
+    assert table.iloc[1].tolist()[1:] == ["Unseen", "not started", "", ""]  # words or empty, never None
+    assert not table.isna().any().any() and len(table) == 100
+    bars, history = [json.loads(e.proto.spec) for e in at.main if getattr(e, "type", "") == "vega_lite_chart"]
+    colour = bars["encoding"]["color"]["scale"]
+    assert dict(zip(colour["domain"], colour["range"])) == {
+        "Mastered": "#2e7d32", "Learning": "#1f77b4", "Due": "#ef6c00", "Unseen": "#9e9e9e"}
+    assert bars["encoding"]["x"]["title"] == "Questions" and bars["encoding"]["y"]["axis"]["labelLimit"] == 0
+    lines = history["layer"][0]
+    assert lines["encoding"]["y"]["title"] == "Section score (0-100)" and lines["data"]["values"][0]["Score"] == float(
+        grade.score)
+    at.selectbox(key="mastery_section").set_value("Transformer Architecture").run()
+    shown = at.dataframe[0].value["Question"]
+    assert [int(q.split(" ")[0][1:]) for q in shown] == list(range(31, 41))
+
+
+def test_model_is_offered_only_where_the_answer_mode_calls_one(app):
+    at = app()
+    assert at.radio(key="answer_mode").value == "grounded"  # auto, on the embedded backend
+    assert "model_choice" not in [s.key for s in at.sidebar.selectbox]
+    assert any("no model" in c.value for c in at.sidebar.caption)
+    at.radio(key="answer_mode").set_value("generative").run()
+    assert at.selectbox(key="model_choice").options == ["Embedded · gemma3-270m", "Embedded · smollm2-135m"]
+    assert any("gemma3-270m · ready" in c.value for c in at.sidebar.caption)
+    at.radio(key="answer_mode").set_value("hybrid").run()
+    assert "model_choice" in [s.key for s in at.sidebar.selectbox]
+    at.radio(key="answer_mode").set_value("grounded").run()
+    assert "model_choice" not in [s.key for s in at.sidebar.selectbox]
+    at = ask(at, "explain GQA vs MQA")
+    assert at.session_state["turns"][-1].answer.mode == "grounded"
 
 
 def test_practice_this_question_from_a_chat_answer(app, tmp_path, monkeypatch):

@@ -15,14 +15,15 @@ import streamlit as st
 from assistant.answering.answer import Answer, Chat, check_question
 from assistant.core import wording
 from assistant.core.errors import StudyError
-from assistant.core.modes import Backend, answer_mode_for
+from assistant.core.modes import AnswerMode, Backend, answer_mode_for
 from assistant.core.settings import Settings, load_settings
 from assistant.llm.gate import watched_by
 from ui.access import bind_problem, password_ok
 from ui.chats import chat_list, open_chat, saver, verdict
 from ui.choices import model_choices
 from ui.learner import learner
-from ui.practice import mastery_page, practice_page
+from ui.mastery import mastery_page
+from ui.practice import practice_page
 from ui.render import (
     answer_markdown, busy_text, card_label, coverage_badge, error_markdown, guide_text_markdown, input_notes,
 )
@@ -63,28 +64,50 @@ def admitted(settings: Settings) -> bool:
 
 
 # -- sidebar ------------------------------------------------------------------------
+# Who writes the chat's answers: (the sidebar's label, what it means, said under it).
+MODES = {
+    AnswerMode.GROUNDED: ("Guide's lines", "The guide's own lines, chosen in code: no model, nothing invented."),
+    AnswerMode.HYBRID: ("Guide + model", "The guide's lines plus one model sentence, checked against its source."),
+    AnswerMode.GENERATIVE: ("Model's words", "A model writes; each sentence is checked against the question it cites."),
+}
+
+
 def sidebar(base: Settings, retriever) -> tuple[Settings, str]:
-    """View, model (from the configured list), top-k, section, learner; the settings for this run."""
+    """View, answer mode, model (only where the mode calls one; from the configured list),
+    top-k, section, learner; the settings for this run."""
     sb = st.sidebar
     view = sb.radio("View", ["Chat", "Practice", "Mastery", "Browse the guide"], key="view", horizontal=True)
+    modes = [m.value for m in MODES]
     choices = model_choices(base)
-    index = sb.selectbox("Model", range(len(choices)), format_func=lambda i: choices[i].label, key="model_choice")
+    # "auto" is decided in answer_mode_for, once, for the operator's first offered model.
+    configured = answer_mode_for(base.answer_mode, choices[0].backend)
+    mode = AnswerMode(sb.radio("Answers", modes, index=modes.index(configured.value), key="answer_mode",
+                               format_func=lambda m: MODES[AnswerMode(m)][0], horizontal=True))
+    sb.caption(MODES[mode][1])
+    index = 0  # grounded answers call no model: the first configured one is kept for "Coach me"
+    if mode is not AnswerMode.GROUNDED:
+        index = sb.selectbox("Model", range(len(choices)), format_func=lambda i: choices[i].label, key="model_choice")
     choice = choices[index if index is not None and 0 <= index < len(choices) else 0]
     top_k = sb.slider("Questions to retrieve (top-k)", 1, max(10, base.top_k), base.top_k, key="top_k")
     sections = ["All sections", *retriever.index.sections]
     section = sb.selectbox("Section", sections, key="section")
     st.session_state.section_filter = None if section == sections[0] else section
     profile = learner(base)
-    update = {"llm_backend": choice.backend, "llm_model": choice.model, "top_k": top_k, "profile": profile}
+    update = {"llm_backend": choice.backend, "llm_model": choice.model, "top_k": top_k, "profile": profile,
+              "answer_mode": mode}
     return base.model_copy(update=update), view
 
 
 def status_line(settings: Settings, retriever, llm) -> None:
+    indexed = f"{len(retriever.index.chunks)} questions indexed"
+    if answer_mode_for(settings.answer_mode, settings.llm_backend) is AnswerMode.GROUNDED:
+        st.sidebar.caption(f"{indexed} · answers from the guide's lines, no model")
+        return  # no model answers, so no server is probed
     problem = None if settings.llm_backend == Backend.EMBEDDED else backend_problem(
         settings.llm_backend, settings.llm_model, address_of(settings), llm
     )
     reach = "ready" if problem is None else "not reachable"
-    st.sidebar.caption(f"{len(retriever.index.chunks)} questions indexed · {llm.name} · {reach}")
+    st.sidebar.caption(f"{indexed} · {llm.name} · {reach}")
     if problem:
         show_error(problem, settings, st.sidebar)
 

@@ -1,4 +1,4 @@
-"""The Practice and Mastery pages: thin calls into `assistant.practice.coach.Coach`."""
+"""The Practice page: thin calls into `assistant.practice.coach.Coach` (Mastery: ui/mastery.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import streamlit as st
 
 from assistant.core.errors import StudyError
 from assistant.core.sanitize import sanitize_markdown
+from ui.interview import interview_page
 from ui.render import card_label, guide_text_markdown
 
-MODES = ("Mock interview", "Explain it back")
+MODES = ("One question", "Mock interview", "Explain it back")
 
 
 def _next_question() -> None:
@@ -34,9 +35,12 @@ def _explain_follow_up(number: int) -> None:
 def practice_page(coach, section: str | None, llm=None) -> None:
     mode = st.radio("Mode", MODES, key="practice_mode", horizontal=True, label_visibility="collapsed")
     if mode == MODES[1]:
+        interview_page(coach, section)
+        return
+    if mode == MODES[2]:
         explain_page(coach, llm)
         return
-    st.subheader("Practice: mock interview")
+    st.subheader("Practice: one question at a time")
     st.caption("Due questions come first, then unseen questions of your weakest sections.")
     state = st.session_state
     if state.get("practice_q") is None:
@@ -134,34 +138,3 @@ def _coach(llm, grade) -> None:
             box.info(sanitize_markdown(text), icon=":material/record_voice_over:")
     except BackendError as err:
         st.error(str(err), icon=":material/error:")
-
-
-def mastery_page(coach) -> None:
-    st.subheader("Mastery")
-    m = coach.mastery()
-    t = m["totals"]
-    cols = st.columns(4)
-    for col, name in zip(cols, ("unseen", "learning", "due", "mastered")):
-        col.metric(name.capitalize(), t[name])
-    st.caption(
-        f"Scheduled by FSRS at a desired retention of {m['desired_retention']:.0%}. **Due**: FSRS predicts your "
-        f"recall has fallen to {m['desired_retention']:.0%} (or a failed question's 10-minute retry has come). "
-        "**Mastered**: stability of 21 days or more, i.e. still a 90% chance of recalling it three weeks after "
-        "the last review, and not due."
-    )
-    rows = [{"section": name, **counts} for name, counts in m["sections"].items()]
-    st.bar_chart(rows, x="section", y=["mastered", "learning", "due", "unseen"], horizontal=True, height=360)
-    st.dataframe(rows, hide_index=True, key="mastery_sections")
-    st.dataframe(
-        [{
-            "question": q["question"], "title": q["title"], "section": q["section"], "state": q["state"],
-            "recall now %": None if q["state"] == "unseen" and not q["reviews"] else round(100 * q["recall"]),
-            "stability (days)": q["stability_days"], "next review": _date(q["due_at"]),
-            "last_score": q["last_score"], "reviews": q["reviews"],
-        } for q in m["questions"]],
-        hide_index=True, key="mastery_questions",
-    )
-
-
-def _date(due_at: float | None) -> str:
-    return "" if due_at is None else datetime.fromtimestamp(due_at).strftime("%Y-%m-%d %H:%M")

@@ -12,8 +12,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 
 from assistant.answering.citations import SentenceGate, SupportChecker
-from assistant.answering.coverage import Coverage, CoverageJudge, CoverageVerdict
-from assistant.answering.grounded import Composer, key_blocks, render
+from assistant.answering.coverage import Coverage, CoverageVerdict
+from assistant.answering.decide import Decider
+from assistant.answering.grounded import key_blocks, render
 from assistant.answering.leaks import LeakDetector
 from assistant.answering.prompt import HYBRID_SYSTEM, SYSTEM, build_prompt, neutralise, source_block
 from assistant.answering.scope import ScopeGate
@@ -70,8 +71,8 @@ class Assistant:
         # Sources scoring far below the best one confuse small models more than they help:
         # the prompt gets those within `source_margin` of the top (None: all top sources).
         self.source_margin = source_margin
-        self.composer = Composer.of(index)
-        self.coverage = CoverageJudge(scope, self.composer.unknown_names)
+        self.decider = Decider(scope, top_k)
+        self.composer = self.decider.composer
         titles_and_text = [f"{c.title}\n{c.text}" for c in index.chunks]
         self.leaks = LeakDetector([SYSTEM, COMPLETION_EXAMPLE, HYBRID_SYSTEM], allowed=titles_and_text)
 
@@ -87,19 +88,12 @@ class Assistant:
         question = check_question(question)
         start = time.perf_counter()
         ms = lambda: int((time.perf_counter() - start) * 1000)  # noqa: E731
-        # Markup and URLs say nothing about the topic; retrieval and scope see the words only.
-        query = self.retriever.read(
-            sanitize_markdown(question).strip() or question, [t.question for t in history], section
-        )
-        hits = self.retriever.search(query, self.top_k)
+        decision = self.decider.decide(question, [t.question for t in history], section)
+        query, hits, verdict, grounded, cover = (decision.query, decision.hits, decision.scope, decision.grounded,
+                                                 decision.cover)
         # first_token_ms: when the learner first sees text (the first checked sentence).
         timings = {"retrieval_ms": ms(), "first_token_ms": 0, "total_ms": 0}
-
-        verdict = self.scope.judge(query, hits)
-        # The composer judges runner-ups itself (by what the query names), so it sees them all.
-        grounded = self.composer.compose(query, hits)
-        cover = self.coverage.judge(query, grounded.sources, verdict)
-        if cover.coverage is Coverage.NOT_COVERED:
+        if decision.refused:
             text = refusal(question, verdict.nearest, verdict.missing_number)
             yield text
             timings["first_token_ms"] = timings["total_ms"] = ms()

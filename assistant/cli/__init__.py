@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from assistant.cli import answer, chats, evaluate, index, practice, serve
+from assistant.cli import answer, chats, evaluate, index, interview, practice, serve
 from assistant.core.errors import StudyError
 from assistant.core.settings import load_settings
 
@@ -14,7 +14,7 @@ from assistant.core.settings import load_settings
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="study", description="Study assistant over one interview-question guide.")
     sub = parser.add_subparsers(dest="command", required=True)
-    for group in (index, answer, chats, evaluate, practice, serve):
+    for group in (index, answer, chats, evaluate, practice, interview, serve):
         group.register(sub)
     return parser
 

@@ -1,5 +1,6 @@
 """`study chats` and `study feedback`: a learner's saved conversations and their verdicts
-(STUDY_PROFILE picks the learner). No model loads here: titles come from the index's rows."""
+(STUDY_PROFILE picks the learner). No model, llama-index or Chroma loads here, so each
+command starts in a fraction of a second: titles come from the guide file."""
 
 from __future__ import annotations
 
@@ -14,17 +15,22 @@ from assistant.core.settings import Settings
 
 
 def _store(settings: Settings):
-    from assistant.runtime import open_chats
+    from assistant.history.store import open_chats
 
     return open_chats(settings)
 
 
 def _index(settings: Settings):
-    """The guide's questions by number, read from the index without any model."""
+    """The guide's questions by number, read from the guide file as `study export` reads it:
+    no model, and no Chroma (opening the index alone takes about a second)."""
+    from assistant.core.types import Chunk
     from assistant.retrieval.guide_index import GuideIndex
-    from assistant.store.chroma import GuideStore
+    from ingest.parser import parse_guide
+    from ingest.reader import read_guide
 
-    return GuideIndex(GuideStore(settings).chunks(), embed_model=None)
+    questions = parse_guide(read_guide(settings.guide_path), source=str(settings.guide_path))
+    chunks = [Chunk(q.id, q.number, q.title, q.section, q.text, q.content_hash) for q in questions]
+    return GuideIndex(chunks, embed_model=None)
 
 
 def _chat(store, chat_id: str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -86,6 +87,7 @@ def cmd_quiz(args, settings: Settings) -> int:
     questions = coach.next(args.section, args.count)
     print(f"{len(questions)} question(s), due ones first, then weak sections. "
           "Answer in one line; an empty line skips, Ctrl-D stops.")
+    graded: list = []
     for number in questions:
         chunk = coach.grader.chunk(number)
         print(f"\nQ{number}. {chunk.title}  ({chunk.section})")
@@ -102,16 +104,45 @@ def cmd_quiz(args, settings: Settings) -> int:
         except StudyError as err:
             print(f"error: {err}", file=sys.stderr)
             continue
+        graded.append(grade)
         _show_review(coach, grade, card, grade.feedback, {}, False)
         if args.coach:
             _coach(grade, settings)
+    _quiz_summary(graded, len(questions))
     return 0
 
 
-def cmd_progress(args, settings: Settings) -> int:
-    from assistant.runtime import open_coach
+def _quiz_summary(graded: list, asked: int) -> None:
+    """The round at a glance: what was graded, the mean, and what to look at again."""
+    if not graded:
+        print(f"\nNo answers graded of {asked} question(s).")
+        return
+    mean = round(sum(g.score for g in graded) / len(graded))
+    print(f"\nRound: {len(graded)} of {asked} question(s) graded, mean score {mean}/100.")
+    for g in graded:
+        flags = [f"{len(g.contradictions)} contradiction(s)"] if g.contradictions else []
+        flags += [f"{len(g.missed)} key point(s) missed"] if g.missed else []
+        print(f"- Q{g.question} {g.title}: {g.score}/100" + (f" ({', '.join(flags)})" if flags else ""))
 
-    mastery = open_coach(settings).mastery()
+
+def cmd_progress(args, settings: Settings) -> int:
+    # The guide file and the progress file are all it reads: no index and no model load,
+    # so it starts in well under a second.
+    import time
+
+    from assistant.practice.mastery import mastery_summary
+    from assistant.practice.schedule import Schedule
+    from ingest.parser import parse_guide
+    from ingest.reader import read_guide
+
+    questions = parse_guide(read_guide(settings.guide_path), source=str(settings.guide_path))
+    store = _saved_progress(settings, required=False)
+    try:
+        cards, reviews = (store.cards(), store.history()) if store is not None else ({}, [])
+    finally:
+        if store is not None:
+            store.close()
+    mastery = mastery_summary(questions, cards, Schedule(settings.desired_retention), time.time(), reviews)
     if args.json:
         print_json({"profile": settings.profile, **mastery})
         return 0
@@ -145,21 +176,33 @@ def cmd_export(args, settings: Settings) -> int:
     return 0
 
 
-
-def _saved_progress(settings: Settings):
+def _saved_progress(settings: Settings, required: bool = True):
+    """This profile's progress file, opened; without one, an error (or None if not `required`:
+    reading progress never creates the file)."""
     from assistant.practice.progress import ProgressStore
     from assistant.practice.schedule import Schedule
 
     path = settings.progress_path
     if not path.exists():
+        if not required:
+            return None
         raise StudyError(f"profile {settings.profile!r} has no progress yet ({path})",
                          "practise first (`study quiz`), or leave out --with-progress")
     return ProgressStore(path, Schedule(settings.desired_retention))
 
 
+def question_number(text: str) -> int:
+    """argparse's reading of a question number: "38", "Q38" or "question 38"."""
+    from assistant.core.citations import named_number
+
+    if (number := named_number(text)) is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a question number: write 38 or Q38")
+    return number
+
+
 def register(sub) -> None:
     p = sub.add_parser("grade", help="grade an answer to one question against the guide")
-    p.add_argument("--question", type=int, required=True, help="question number, e.g. 38")
+    p.add_argument("--question", type=question_number, required=True, help="question number: 38 or Q38")
     p.add_argument("--answer", required=True, help="your answer")
     p.add_argument("--no-save", action="store_true", help="do not record the grade in your progress")
     p.add_argument("--coach", action="store_true", help="also have the configured LLM word the feedback")

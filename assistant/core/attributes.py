@@ -43,6 +43,9 @@ _FILLER = frozenset("a an the and or but of to in is are be it its as very much 
 # Words too common to be anyone's attribute ("model", "use").
 GENERIC = frozenset(content_terms("model models use uses well new good way make makes give gives thing"))
 _PRONOUN = re.compile(r"\b(?:it|its|they|their|this|these)\b", re.I)
+# A clause opening on a subject of its own: "and a network is trained", "so each step", "you run".
+_OWN_SUBJECT = re.compile(r"^\W*(?:(?:and|or|so|then|while|but|whereas|thus|hence)\s+)*"
+                          r"(?:a|an|the|each|every|some|any|no|you|we|i)\b", re.I)
 # Where a sentence turns to another subject: "Unlike MHA, MQA ...", "GQA groups heads; MQA ...".
 CLAUSE = re.compile(r"[;,]|\b(?:while|whereas|but|unlike|compared to|than)\b", re.I)
 _LEAD_IN = re.compile(r"^\s*(?:(?:and|then|in|for|with|during)\s+)?(?:the\s+)?$", re.I)
@@ -193,14 +196,18 @@ def _siblings(me: Subject, subjects: list[Subject]) -> list[Subject]:
 def _continues(clause: str, me: Subject, subjects: list[Subject]) -> bool:
     """Whether a clause naming no subject is still about the previous clause's: not when it
     says too little to be about anything ("then the slower"), uses a word of another's name
-    ("..., and you run inference" after Model Architecture), or reads far more like another
-    ("..., and a network is trained to remove the noise" after Forward Process)."""
+    ("..., and you run inference" after Model Architecture), or opens on a subject of its own
+    that reads far more like another ("..., and a network is trained to remove the noise"
+    after Forward Process). One going on without a subject of its own ("Generative AI creates
+    content while classifying existing data") is still about it."""
     said = terms(clause)
     if len(said) < 2 and not _PRONOUN.search(clause):
         return False
     others = _siblings(me, subjects)
     if any((terms(" ".join(s.names)) - terms(" ".join(me.names))) & said for s in others):
         return False
+    if not _OWN_SUBJECT.match(clause):
+        return True
     mine = len(said & me.body)
     return not any(len(said & s.body) >= max(2, 2 * mine) for s in others)
 

@@ -53,3 +53,16 @@ def strip_markers(text: str) -> str:
 def leading_marker(text: str) -> re.Match | None:
     """A marker at the very start of `text` (it belongs to the sentence before)."""
     return _LOOSE.match(text)
+
+
+_NAMED_NUMBER = re.compile(r"^\s*(?:q(?:uestion)?\s*#?\s*)?(\d{1,4})\s*$", re.I)
+
+
+def named_number(text: str) -> int | None:
+    """The question number a learner names on its own ("38", "Q38", "question 38"), else None.
+
+    >>> named_number("Q38"), named_number(" question 7 "), named_number("GQA vs MQA")
+    (38, 7, None)
+    """
+    match = _NAMED_NUMBER.match(text or "")
+    return int(match.group(1)) if match else None

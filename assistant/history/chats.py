@@ -13,17 +13,24 @@ from __future__ import annotations
 
 import re
 import time
+from typing import TYPE_CHECKING
 
-from assistant.answering.turn import Answer, Turn
 from assistant.core.citations import CITATION
 from assistant.core.modes import AnswerMode
 from assistant.core.types import Chunk, Hit
 from assistant.history.store import REASONS, ChatInfo, SavedTurn
 
+if TYPE_CHECKING:
+    from assistant.answering.turn import Turn
+
 
 def restore(saved: list[SavedTurn], index) -> list[Turn]:
     """The turns of a saved chat; sources are the index's chunks (a question the guide no
     longer has keeps its saved title)."""
+    # Imported here: the answer types pull in retrieval (llama-index), which notes and
+    # feedback exports (`study chats export`, `study feedback export`) never need.
+    from assistant.answering.turn import Answer, Turn
+
     turns = []
     for t in saved:
         sources = [Hit(_chunk(s, index), float(s.get("score", 0.0))) for s in t.sources]

@@ -238,3 +238,9 @@ def _title(question: str) -> str:
 
 def _no_chat(chat_id: str) -> StudyError:
     return StudyError(f"there is no chat {chat_id!r}", "list the chats with `study chats list`")
+
+
+def open_chats(settings) -> ChatStore:
+    """This learner's saved conversations (a SQLite file beside their progress). Here, not in
+    the runtime, so the commands that only read chats import no model code."""
+    return ChatStore(settings.chats_path)

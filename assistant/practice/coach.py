@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-import re
 import time
-from collections import Counter
 from collections.abc import Callable
 
+from assistant.core.citations import named_number
 from assistant.core.errors import StudyError
 from assistant.practice.explain import Explainer, Explanation
 from assistant.practice.grading import Grade, Grader
+from assistant.practice.mastery import mastery_summary
 from assistant.practice.progress import ProgressStore
-from assistant.practice.schedule import STATES, Card, Schedule, rating
+from assistant.practice.schedule import Card, Schedule, rating
 
-_NUMBER = re.compile(r"^\s*(?:q(?:uestion)?\s*)?(\d{1,4})\s*$", re.I)
+RECENT_SECONDS = 3600  # a follow-up is never a question practised this recently
 
 
 class Coach:
-    def __init__(self, retriever, store: ProgressStore, clock: Callable[[], float] = time.time):
+    def __init__(self, retriever, store: ProgressStore, clock: Callable[[], float] = time.time,
+                 topic: Callable[[str], int] | None = None):
+        """`topic` resolves a topic to a question as the chat would, raising StudyError for one
+        the guide does not cover (runtime.open_decider); without it, the best search hit."""
         self.retriever = retriever
+        self._topic = topic
         self.store = store
         self.index = retriever.index
         self.grader = Grader(self.index)
@@ -51,15 +55,17 @@ class Coach:
 
     def pick(self, choice: str) -> int:
         """The question a learner names: "38", "Q38", or a topic ("GQA vs MQA", its best match)."""
-        if match := _NUMBER.match(choice or ""):
-            return self.grader.chunk(int(match.group(1))).number  # unknown numbers fail here, with the fix
+        if (number := named_number(choice)) is not None:
+            return self.grader.chunk(number).number  # unknown numbers fail here, with the fix
         if not (choice or "").strip():
             raise StudyError("no question chosen", "name a question number (38) or a topic (\"GQA\")")
+        if self._topic is not None:
+            return self._topic(choice)
         return self.retriever.search(choice, top_k=1)[0].chunk.number
 
-    def grade(self, question: int, answer: str, save: bool = True) -> tuple[Grade, Card | None]:
+    def grade(self, question: int, answer: str, save: bool = True, mode: str = "answer") -> tuple[Grade, Card | None]:
         grade = self.grader.grade(question, answer)
-        card = self.store.record(question, grade.score, self.clock(), answer.strip()) if save else None
+        card = self.store.record(question, grade.score, self.clock(), answer.strip(), mode=mode) if save else None
         return grade, card
 
     def explain(self, question: int, text: str, save: bool = True) -> tuple[Explanation, Card | None]:
@@ -69,15 +75,18 @@ class Coach:
         card = self.store.record(question, score, self.clock(), text.strip(), mode="explain") if save else None
         return explanation, card
 
-    def follow_up(self, question: int, missed: list[str] = ()):
-        """One related question to try next: the closest retrieval neighbour of this question and the
-        key points it missed, preferring one not yet mastered. None if the guide has no other question."""
+    def follow_up(self, question: int, missed: list[str] = (), exclude: set[int] = frozenset()):
+        """One related question to try next: the closest retrieval neighbour of this question and
+        the key points it missed, never one practised in the last hour (the question just
+        answered, or the one before it), preferring one not yet mastered. None if there is none."""
         chunk = self.grader.chunk(question)
         query = " ".join([chunk.title, *missed[:2]])
-        neighbours = [h.chunk for h in self.retriever.search(query, top_k=4) if h.chunk.number != question]
+        cards, now = self.store.cards(), self.clock()
+        recent = {n for n, c in cards.items() if c.last_at is not None and now - c.last_at < RECENT_SECONDS}
+        neighbours = [h.chunk for h in self.retriever.search(query, top_k=8)
+                      if h.chunk.number != question and h.chunk.number not in recent | exclude]
         if not neighbours:
             return None
-        cards, now = self.store.cards(), self.clock()
         fresh = [c for c in neighbours if self.scheduler.state(cards.get(c.number, Card(c.number)), now) != "mastered"]
         return (fresh or neighbours)[0]
 
@@ -95,23 +104,5 @@ class Coach:
                 "stability_days": card.stability, "state": self.scheduler.state(card, self.clock())}
 
     def mastery(self) -> dict:
-        """Per question and per section: unseen / learning / due / mastered, with FSRS's numbers."""
-        now, cards = self.clock(), self.store.cards()
-        questions, sections = [], {}
-        for c in self._chunks():
-            card = cards.get(c.number, Card(c.number))
-            s = self.scheduler.state(card, now)
-            questions.append({
-                "question": c.number, "title": c.title, "section": c.section, "state": s,
-                "recall": round(self.scheduler.recall(card, now), 3),
-                "stability_days": None if card.stability is None else round(card.stability, 1),
-                "last_score": card.last_score, "reviews": card.reviews, "due_at": card.due_at,
-            })
-            sections.setdefault(c.section, Counter())[s] += 1
-        totals = Counter(q["state"] for q in questions)
-        return {
-            "desired_retention": self.scheduler.desired_retention,
-            "totals": {s: totals[s] for s in STATES},
-            "sections": {name: {s: counts[s] for s in STATES} for name, counts in sections.items()},
-            "questions": questions,
-        }
+        """Per question and per section: unseen / learning / due / mastered, in FSRS's numbers and in words."""
+        return mastery_summary(self._chunks(), self.store.cards(), self.scheduler, self.clock(), self.store.history())

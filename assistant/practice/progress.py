@@ -13,6 +13,7 @@ replayed through FSRS to rebuild each question's memory state.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from dataclasses import asdict, fields
@@ -34,7 +35,9 @@ CREATE TABLE IF NOT EXISTS reviews (
 );
 """
 _NAMES = [f.name for f in fields(Card)]
-MODES = ("answer", "explain")  # a mock-interview answer, or an explanation of a chosen question
+MODES = ("answer", "explain", "interview")  # a practice answer, an explanation, an answer in a timed round
+# A mock interview's summary (assistant/practice/interview.py), created with the first one saved.
+_INTERVIEWS = "CREATE TABLE IF NOT EXISTS interviews (started_at REAL NOT NULL, summary TEXT NOT NULL)"
 
 
 def _columns(db: sqlite3.Connection, table: str) -> list[str]:
@@ -139,6 +142,11 @@ class ProgressStore:
             ).fetchall()
         return {q: (answer, score, at) for q, answer, score, at in rows}
 
+    def history(self) -> list[tuple[int, int, float]]:
+        """Every grade in the order given: (question, score, when)."""
+        with self._lock:
+            return self._db.execute("SELECT question, score, at FROM reviews ORDER BY at, rowid").fetchall()
+
     def _write(self, card: Card) -> None:
         values = asdict(card)
         self._db.execute(
@@ -171,3 +179,22 @@ class ProgressStore:
 
     def schedule(self, question: int, now: float) -> Card:
         return self._update(question, lambda card: self.scheduler.schedule_now(card, now), None)
+
+    def save_interview(self, started_at: float, summary: dict) -> None:
+        """Keep a mock interview's summary (its grades are already recorded one by one)."""
+        try:
+            with self._lock, self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute(_INTERVIEWS)
+                self._db.execute("INSERT INTO interviews VALUES (?, ?)", (started_at, json.dumps(summary)))
+        except sqlite3.OperationalError as exc:
+            raise StudyError(f"could not save the interview to {self.path} ({exc})",
+                             "check the file is writable and not in use") from None
+
+    def interviews(self) -> list[dict]:
+        """The saved mock interviews' summaries, newest first."""
+        with self._lock:
+            if not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'interviews'").fetchone():
+                return []
+            rows = self._db.execute("SELECT summary FROM interviews ORDER BY started_at DESC, rowid DESC").fetchall()
+        return [json.loads(row[0]) for row in rows]
