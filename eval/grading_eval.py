@@ -25,6 +25,38 @@ DATASET = DATASETS_DIR / "grading" / "graded_answers.jsonl"
 PASSING = {"Good", "Easy"}
 
 
+def is_graded_answers(path: Path) -> bool:
+    """Whether a JSONL file holds graded answers (this module's) rather than queries."""
+    path = Path(path)
+    if not path.exists():
+        return False
+    first = next((line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()), "{}")
+    try:
+        return {"question", "answer", "expected"} <= set(json.loads(first))
+    except (json.JSONDecodeError, TypeError):
+        return False
+
+
+def evaluate(path: Path, index) -> dict:
+    """The summary of grading one file of graded answers against the guide's index."""
+    from assistant.practice.grading import Grader
+
+    return summarise(grade_all(load_answers(path), Grader(index)))
+
+
+def report_lines(summary: dict) -> list[str]:
+    """The summary as the Markdown section `study eval` and this module print."""
+    lines = [f"{summary['answers']} answers over {summary['questions']} questions; rating bucket right: "
+             f"{summary['bucket_accuracy']:.1%}; wrong or reversed answers rated Good/Easy: "
+             f"{summary['wrong_or_reversed_rated_good']} (goal 0); good answers rated Good/Easy: "
+             f"{summary['good_rated_good']:.1%} (goal >= 90%).", "",
+             "| kind | answers | mean score | ratings | with a contradiction named |", "|---|---|---|---|---|"]
+    for kind, k in summary["by_kind"].items():
+        ratings = ", ".join(f"{name} {n}" for name, n in sorted(k["ratings"].items()))
+        lines.append(f"| {kind} | {k['n']} | {k['mean_score']} | {ratings} | {k['with_contradictions']} |")
+    return lines
+
+
 def load_answers(path: Path) -> list[dict]:
     return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
 
@@ -84,14 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
-        print(f"{summary['answers']} answers over {summary['questions']} questions ({args.dataset.name})")
-        print(f"rating bucket right: {summary['bucket_accuracy']:.1%}")
-        print(f"wrong or reversed answers rated Good/Easy: {summary['wrong_or_reversed_rated_good']} (goal 0)")
-        print(f"good answers rated Good/Easy: {summary['good_rated_good']:.1%} (goal >= 90%)")
-        print("\n| kind | answers | mean score | ratings | with a contradiction named |\n|---|---|---|---|---|")
-        for kind, k in summary["by_kind"].items():
-            ratings = ", ".join(f"{name} {n}" for name, n in sorted(k["ratings"].items()))
-            print(f"| {kind} | {k['n']} | {k['mean_score']} | {ratings} | {k['with_contradictions']} |")
+        print(f"{args.dataset.name}: " + "\n".join(report_lines(summary)))
     if args.show:
         for r in rows:
             if r["rating"] not in r["expected"]:

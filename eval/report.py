@@ -80,6 +80,7 @@ def write_report(out: Path, rows: list[dict], summary: dict, datasets: list[str]
     if "fact_probes" in summary:
         lines += ["", "## Fact probes", "", "| metric | value |", "|---|---|"]
         lines += [f"| {k} | {_fmt(v)} |" for k, v in summary["fact_probes"].items()]
+    lines += grading_lines(summary.get("practice_grading", {}))
     if "judge" in summary:
         lines += ["", "## Judge (RAGAS)", "", "| metric | mean | scored | failed |", "|---|---|---|---|"]
         lines += [f"| {k} | {_fmt(v['mean'])} | {v['scored']} | {v['failed']} |" for k, v in summary["judge"].items()]
@@ -91,6 +92,16 @@ def write_report(out: Path, rows: list[dict], summary: dict, datasets: list[str]
     lines += [f"![{c.stem}]({c.name})" for c in charts]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return [out / "report.md", out / "results.jsonl", *charts]
+
+
+def grading_lines(grading: dict[str, dict]) -> list[str]:
+    """Practice grading per file of graded answers: is each score's rating in its bucket?"""
+    from eval.grading_eval import report_lines
+
+    lines = []
+    for name, summary in grading.items():
+        lines += ["", f"## Practice grading (`{name}`)", "", *report_lines(summary)]
+    return lines
 
 
 _DATASET_COLUMNS = (

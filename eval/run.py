@@ -23,13 +23,21 @@ def run_eval(settings: Settings, answer_settings: Settings, datasets: list[Path]
     from eval.report import clean, write_report
     from eval.suite import evaluate_record, summarise
 
+    from eval import grading_eval
+
     paths = datasets or sorted(DATASETS_DIR.glob("*.jsonl"))
+    # Practice grading is evaluated on its own file of graded answers (every default run).
+    graded = [p for p in paths if grading_eval.is_graded_answers(p)] if datasets else [grading_eval.DATASET]
+    paths = [p for p in paths if p not in graded]
     records = [(Path(path).stem, r) for path in paths for r in load(path)]
     if limit:
         records = records[:limit]
-    if not records:
+    if not records and not graded:
         raise StudyError("the datasets hold no records", "pass --dataset FILE.jsonl with one record per line")
     retriever = open_retriever(settings)
+    grading = {Path(p).stem: grading_eval.evaluate(p, retriever.index) for p in graded}
+    if not records:
+        return _grading_only(grading, out)
     scope = open_scope(settings, retriever)
     assistant = None if retrieval_only else open_assistant(answer_settings, retriever=retriever)
     the_judge = open_judge(settings, judge, judge_model, judge_max_tokens, retriever) if judge != "none" else None
@@ -43,11 +51,23 @@ def run_eval(settings: Settings, answer_settings: Settings, datasets: list[Path]
         previous[name] = rec.query
     summary = summarise(rows)
     summary["contamination"] = dataset_contamination(retriever, scope, records)
+    if grading:
+        summary["practice_grading"] = grading
     if the_judge is not None:
         summary["judge_model"] = f"{judge}:{the_judge.model}"
         summary["judge_errors"] = sorted(set(the_judge.errors))[:10]
     files = write_report(out, rows, summary, [str(p) for p in paths])
     return clean(summary), files, (out / "report.md").read_text(encoding="utf-8")
+
+
+def _grading_only(grading: dict, out: Path) -> tuple[dict, list[Path], str]:
+    """A run over graded answers only: the practice-grading section is the whole report."""
+    from eval.report import clean, grading_lines
+
+    out.mkdir(parents=True, exist_ok=True)
+    report = "\n".join(["# Evaluation report", "", *grading_lines(grading)]) + "\n"
+    (out / "report.md").write_text(report, encoding="utf-8")
+    return clean({"practice_grading": grading}), [out / "report.md"], report
 
 
 def dataset_contamination(retriever, scope, records) -> dict[str, float]:

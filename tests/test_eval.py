@@ -200,3 +200,26 @@ def assert_judged_as_reported(summary: dict, out, n: int) -> None:
         assert stats["mean"] == (pytest.approx(sum(real) / len(real)) if real else None)
     failed = any(summary["judge"][m]["failed"] for m in ("faithfulness", "answer_relevancy"))
     assert bool(summary["judge_errors"]) == failed
+
+
+def test_practice_grading_is_reported_with_the_retrieval_sets(shipped_index, tmp_path):
+    """A file of graded answers is graded as `study grade` would; its bucket accuracy and the
+    two goals sit in the same report as the query sets."""
+    graded = write(tmp_path / "mine.jsonl", [
+        {"question": 11, "kind": "reversed", "expected": ["Again", "Hard"],
+         "answer": "low temperature is more random and creative, high temperature is deterministic"},
+        {"question": 11, "kind": "good", "expected": ["Good", "Easy"],  # too thin to be Good: a miss
+         "answer": "Temperature changes the output."},
+    ])
+    queries = write(tmp_path / "fixture.jsonl", FIXTURE)
+    out = tmp_path / "report"
+    result = call_study(["eval", "--dataset", str(queries), "--dataset", str(graded), "--retrieval-only", "--json",
+                         "--out", str(out)], shipped_index)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["retrieval"]["n"] == 4  # the graded answers are not queries
+    mine = summary["practice_grading"]["mine"]
+    assert mine["answers"] == 2 and mine["bucket_accuracy"] == 0.5
+    assert mine["wrong_or_reversed_rated_good"] == 0 and mine["good_rated_good"] == 0.0
+    assert mine["by_kind"]["reversed"]["with_contradictions"] == 1
+    assert "## Practice grading (`mine`)" in (out / "report.md").read_text()

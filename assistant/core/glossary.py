@@ -90,6 +90,7 @@ OPPOSITES: tuple[tuple[str, str], ...] = (
     ("past", "future"),
     ("semantic semantically", "exact exactly literal lexical verbatim character"),
     ("frozen freeze freezes", "updated update updates trainable"),
+    ("all every entire", "subset fraction portion"),
 )
 
 # Words a paraphrase trades for each other: graded as one term.

@@ -112,16 +112,18 @@ def _denials(sentence: str, units: list[tuple[Block, str]]) -> list[Problem]:
 
 
 def _opposites(sentence: str, chunks: Sequence[Chunk], units: list[tuple[Block, str]]) -> list[Problem]:
-    """An attribute word no source line uses, whose opposite a line sharing two of the
-    sentence's terms, or the word it qualifies, does ("increases hallucinations" where a line
-    says "Reduces hallucinations")."""
+    """An attribute word no source line uses, whose opposite a related line does: one that
+    has the word it qualifies ("increases hallucinations" where a line says "Reduces
+    hallucinations"), or, for a word qualifying nothing, one sharing two of the sentence's
+    terms ("MQA is slow" where its line says "Fast"). "a small loss in accuracy" says
+    nothing against "massive reduction in VRAM": the two qualify different things."""
     source_words = {w.lower() for c in chunks for w in re.findall(r"[A-Za-z]+", c.text)}
     said, qualified, problems = terms(sentence), attached(sentence), []
     for word in sorted({w.lower() for w in re.findall(r"[A-Za-z]+", sentence)}):
         if word not in SIDE or SIDE[word] & source_words:
             continue
         near = qualified.get(word, set()) - {""}
-        related = sorted((u for u in units if len(said & terms(u[1])) >= 2 or near & terms(u[1])),
+        related = sorted((u for u in units if (near & terms(u[1]) if near else len(said & terms(u[1])) >= 2)),
                          key=lambda u: -len(said & terms(u[1])))
         for block, line in related:
             if opposite := sorted(OTHER_SIDE[word] & {w.lower() for w in re.findall(r"[A-Za-z]+", line)}):

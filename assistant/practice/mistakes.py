@@ -85,12 +85,17 @@ _UNBACKED = frozenset({"number", "unnamed"})
 
 def _contradicting(problems: list[Problem]) -> list[Problem]:
     """The problems that show a contradiction: all but a swap of a single word, unless the
-    same clause also reverses an attribute ("high temperature is deterministic": the guide
-    says "deterministic" of Low and "random" of High; the quote is then Low's line)."""
-    words = Counter(p.said for p in problems if p.kind == "swapped" and p.term)
+    same clause gives a second word of that same other thing ("low temperature is random and
+    creative": both High's) or also reverses an attribute ("high temperature is
+    deterministic": the guide says "deterministic" of Low and "random" of High; the quote is
+    then Low's line). Two words of two different things ("acts by calling a tool such as a
+    weather API", where "tool" is in one step's line and "API" in another's) are a learner's
+    own way of putting it."""
+    words = Counter((p.said, p.source) for p in problems if p.kind == "swapped" and p.term)
     reversed_ = {p.said for p in problems if p.kind == "negation"}
     return [p for p in problems if p.kind in CONTRADICTIONS and (
-        p.kind != "swapped" or not p.term or p.term.isdigit() or words[p.said] >= 2 or p.said in reversed_)]
+        p.kind != "swapped" or not p.term or p.term.isdigit() or words[(p.said, p.source)] >= 2
+        or p.said in reversed_)]
 
 
 def without(text: str, contradictions: list[Contradiction]) -> str:
