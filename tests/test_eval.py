@@ -130,7 +130,8 @@ def test_openai_judge_end_to_end_offline(shipped_index, tmp_path, tmp_path_facto
 
 def test_a_judge_that_fails_every_sample_is_reported_not_scored(shipped_index, tmp_path):
     """A judge server that is down for the whole run: every sample is counted as failed
-    with the reason, the mean is absent (never 0, never an average of failures)."""
+    with the reason, the mean is absent (never 0, never an average of failures), and the
+    run exits non-zero."""
     from tests.fake_ollama import closed_port
 
     data = write(tmp_path / "down.jsonl", [
@@ -141,7 +142,7 @@ def test_a_judge_that_fails_every_sample_is_reported_not_scored(shipped_index, t
         ["eval", "--dataset", str(data), "--judge", "openai", "--judge-model", "m", "--json", "--out",
          str(tmp_path / "r")], shipped_index, STUDY_OPENAI_BASE_URL=f"http://127.0.0.1:{closed_port()}/v1",
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1 and "error: the judge scored no sample (" in result.stderr  # scripts see it
     summary = json.loads(result.stdout)
     for metric in ("faithfulness", "answer_relevancy"):
         assert summary["judge"][metric] == {"mean": None, "scored": 0, "failed": 2}

@@ -23,6 +23,14 @@ def cmd_eval(args, settings: Settings) -> int:
     else:
         print(report)
     print("wrote " + ", ".join(str(f) for f in files), file=sys.stderr)
+    judged = summary.get("judge") or {}
+    if judged and not any(m["scored"] for m in judged.values()):
+        # The report is written and says why, but a run whose judge scored nothing has not
+        # measured what was asked: a script checking the exit code must see that.
+        reasons = "; ".join(summary.get("judge_errors", [])[:2]) or "no reason given"
+        print(f"error: the judge scored no sample ({reasons}): check --judge-model and that the server answers",
+              file=sys.stderr)
+        return 1
     return 0
 
 

@@ -91,6 +91,7 @@ class Interview:
     asked: list[Asked] = field(default_factory=list)
     started_at: float = 0.0
     ended: bool = False
+    saved: dict | None = field(default=None, repr=False)  # the summary, as saved when the round ended
 
     @classmethod
     def start(cls, coach, count: int = 5, minutes: float = 2.0, section: str | None = None) -> Interview:
@@ -172,9 +173,9 @@ class Interview:
             self.ended = True
             if self.asked and self.asked[-1].answered_at is None:
                 self.asked.pop()  # asked but not answered when the learner ended the round
-            self._summary = self.summary()
-            self.coach.store.save_interview(self.started_at, self._summary)
-        return self._summary
+            self.saved = self.summary()
+            self.coach.store.save_interview(self.started_at, self.saved)
+        return self.saved
 
     def summary(self) -> dict:
         """Score per question, the facts missed, the contradictions, and when each question
