@@ -41,7 +41,7 @@ def probabilities(x: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
     return 1 / (1 + np.exp(-(x @ w + b)))
 
 
-def evidence(assistant, records: list[Record]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def evidence(decider, records: list[Record]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Feature rows of the in-scope records (the scope gate refuses the rest before any
     verdict), whether the guide answers each, and whether the verdict is partial outright
     (a figure or name missing), whatever the model says."""
@@ -49,16 +49,14 @@ def evidence(assistant, records: list[Record]) -> tuple[np.ndarray, np.ndarray, 
 
     rows, labels, outright = [], [], []
     for rec in records:
-        query = assistant.retriever.read(rec.query, rec.history)
-        hits = assistant.retriever.search(query, assistant.top_k)
-        scope = assistant.scope.judge(query, hits)
-        if not scope.in_scope or query.numbers:
+        d = decider.decide(rec.query, rec.history)
+        if not d.scope.in_scope or d.query.numbers:
             continue
-        sources = assistant.composer.compose(query, hits).sources
-        feats = assistant.decider.coverage.features(query, sources, scope.probability)
-        rows.append([feats[name] for name in FEATURES])
+        sources = d.grounded.sources
+        feats = decider.coverage.features(d.query, sources, d.scope.probability)
+        rows.append([feats[n] for n in FEATURES])
         labels.append(rec.coverage == "answered")
-        outright.append(assistant.decider.coverage.lacks_outright(query, sources))
+        outright.append(decider.coverage.lacks_outright(d.query, sources))
     return np.array(rows, dtype=np.float64), np.array(labels, dtype=np.float64), np.array(outright, dtype=bool)
 
 
@@ -93,7 +91,7 @@ JUDGE_PROMPT = (
 )
 
 
-def llm_verdicts(assistant, records: list[Record], model: str) -> tuple[np.ndarray, np.ndarray]:
+def llm_verdicts(decider, records: list[Record], model: str) -> tuple[np.ndarray, np.ndarray]:
     """The embedded `model` asked whether the chosen question's answer answers each
     in-scope record: (its yes as 1.0, the label)."""
     from assistant.core.settings import Settings
@@ -102,12 +100,10 @@ def llm_verdicts(assistant, records: list[Record], model: str) -> tuple[np.ndarr
     llm = open_llm(Settings(llm_backend="embedded", llm_model=model))
     said, labels = [], []
     for rec in records:
-        query = assistant.retriever.read(rec.query, rec.history)
-        hits = assistant.retriever.search(query, assistant.top_k)
-        if not assistant.scope.judge(query, hits).in_scope or query.numbers:
+        d = decider.decide(rec.query, rec.history)
+        if not d.scope.in_scope or d.query.numbers:
             continue
-        chunk = assistant.composer.compose(query, hits).sources[0].chunk
-        prompt = JUDGE_PROMPT.format(passage=chunk.text, question=rec.query)
+        prompt = JUDGE_PROMPT.format(passage=d.grounded.sources[0].chunk.text, question=rec.query)
         reply = llm.complete([{"role": "user", "content": prompt}], max_tokens=3, temperature=0.0)
         said.append(float(reply.strip().lower().startswith("yes")))
         labels.append(rec.coverage == "answered")
@@ -115,17 +111,18 @@ def llm_verdicts(assistant, records: list[Record], model: str) -> tuple[np.ndarr
 
 
 def main(argv: list[str]) -> int:
-    from assistant.core.settings import Settings
-    from assistant.runtime import open_assistant
     from assistant.answering.coverage import FEATURES
+    from assistant.core.settings import Settings
+    from assistant.runtime import open_decider, open_retriever
 
-    assistant = open_assistant(Settings().model_copy(update={"answer_mode": "grounded"}), llm=_NoModel())
+    settings = Settings()
+    decider = open_decider(settings, open_retriever(settings))  # verdicts never call a model
     if "--llm" in argv:
         model = argv[argv.index("--llm") + 1]
-        said, labels = llm_verdicts(assistant, load(DATASETS_DIR / FIT_SETS[0]), model)
+        said, labels = llm_verdicts(decider, load(DATASETS_DIR / FIT_SETS[0]), model)
         print(f"{model} as the evaluator, real dev (in scope, {len(labels)}): {rates(said, labels, 0.5)}")
         return 0
-    parts = [evidence(assistant, load(DATASETS_DIR / name)) for name in FIT_SETS]
+    parts = [evidence(decider, load(DATASETS_DIR / name)) for name in FIT_SETS]
     x = np.vstack([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts])
     outright = np.concatenate([p[2] for p in parts])
@@ -140,7 +137,7 @@ def main(argv: list[str]) -> int:
     t = threshold_for(p[real & (y == 1)])
     print(f"fitted, real dev: {rates(p[real], y[real], t)}; own dev: {rates(p[~real], y[~real], t)}")
     if "--holdout" in argv:
-        xh, yh, oh = evidence(assistant, load(DATASETS_DIR / HOLDOUT))
+        xh, yh, oh = evidence(decider, load(DATASETS_DIR / HOLDOUT))
         ph = np.where(oh, 0.0, probabilities(xh, w, b))
         print(f"held-out real (in scope, {len(yh)}): {rates(ph, yh, t)}")
     print("\nCoverageModel(")
@@ -149,16 +146,6 @@ def main(argv: list[str]) -> int:
     print(f"    threshold={t:.3f},")
     print(")")
     return 0
-
-
-class _NoModel:
-    """Verdicts never call a model: grounded answering needs none."""
-
-    name = "none"
-    context_window = 2048
-
-    def count_tokens(self, text: str) -> int:
-        return len(text) // 4
 
 
 if __name__ == "__main__":

@@ -149,3 +149,21 @@ def test_real_interview_questions(assistant, name, hit1, not_covered, partial):
     assert share("answered", "answered") >= 0.9 and share("answered", "not_covered") == 0.0
     assert 1 - share("not_covered", "answered") >= not_covered, share("not_covered", "answered")
     assert share("partial", "partial") >= partial, share("partial", "partial")
+
+
+def test_the_shipped_verdict_weights_are_what_the_tuner_fits(shipped_index, monkeypatch, capsys):
+    """`python -m eval.tune_coverage` refits the verdict on the labelled dev sets: the model
+    in the code is that fit, so a change to the evidence without a refit fails here."""
+    import re
+
+    from assistant.answering.coverage import CoverageModel
+    from eval.tune_coverage import main
+
+    monkeypatch.setenv("STUDY_INDEX_DIR", str(shipped_index))
+    assert main([]) == 0
+    printed = capsys.readouterr().out
+    weights = [float(v) for v in re.search(r"weights=\(([^)]*)\)", printed).group(1).split(",")]
+    shipped = CoverageModel()
+    assert weights == pytest.approx(list(shipped.weights), abs=0.002)
+    assert float(re.search(r"bias=(-?[\d.]+)", printed).group(1)) == pytest.approx(shipped.bias, abs=0.002)
+    assert float(re.search(r"threshold=(-?[\d.]+)", printed).group(1)) == pytest.approx(shipped.threshold, abs=0.002)
