@@ -158,7 +158,10 @@ def coach_explain(retriever, tmp_path):
 def test_partial_credit_fact_by_fact(grader):
     """The issue's Q3 answer scored 29 with only "Model Architecture" counted."""
     grade = grader.grade(3, "A generative AI system needs training data, a model architecture, and you run inference")
-    assert [p.split(":")[0] for p in grade.covered] == ["Training Data", "Model Architecture", "Inference Pipeline"]
+    # Named, not what the guide says of them: credit in part, listed as named, not covered.
+    credited = grade.covered + grade.named
+    assert sorted(p.split(":")[0] for p in credited) == ["Inference Pipeline", "Model Architecture", "Training Data"]
+    assert "You named, without what the guide says of it: " in grade.feedback
     assert grade.score > 29 and not grade.contradictions
 
 
@@ -168,3 +171,30 @@ def test_the_graded_answer_set_meets_its_goals(grader):
     summary = summarise(grade_all(records, grader))
     assert summary["wrong_or_reversed_rated_good"] == 0
     assert summary["good_rated_good"] >= 0.9
+
+
+@pytest.mark.parametrize("number, answer", [
+    # reversed with words that are opposites: cheap/expensive, exact/approximate, linear/quadratic, increase/reduce
+    (79, "Real-time inference is latency critical, like a chat where the user waits for a stream. Batch is "
+         "throughput critical, like processing a million reviews overnight, and it is more expensive because the "
+         "GPU is saturated."),
+    (37, "Flash Attention is an IO-aware approximate attention algorithm that keeps the computation in fast SRAM, "
+         "with quadratic memory in sequence length."),
+    (22, "Quantization increases the precision of weights, for example INT4 to FP16, which increases VRAM but "
+         "gives a big accuracy improvement."),
+])
+def test_reversals_a_learner_found_are_named(grader, number, answer):
+    grade = grader.grade(number, answer)
+    assert grade.contradictions and grade.score < 60
+
+
+@pytest.mark.parametrize("number, answer", [
+    # "after tokenization" places a step in time, it is not what the clause is about; GPUs are in the guide
+    (16, "LLMs are pre-trained on web pages, books and code with next-token prediction after tokenization, "
+         "optimized with AdamW on thousands of GPUs."),
+    (33, "Transformers process tokens in parallel so they don't know order; we inject position."),  # "order-agnostic"
+    (11, "A low temperature such as 0.3 is deterministic and focused."),  # inside "Low (0.1 - 0.5)"
+])
+def test_correct_paraphrases_a_learner_wrote_are_not_flagged(grader, number, answer):
+    grade = grader.grade(number, answer)
+    assert grade.contradictions == [] and grade.unsupported == []

@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
+import time
 
 import pytest
 
 from assistant.core.errors import StudyError
+from assistant.practice.grading import key_points
 from assistant.practice.interview import Interview, summary_markdown
 from tests.conftest import STUDY, _study_env, call_study, run_study
 from tests.test_practice import coach  # noqa: F401  (Coach on a fixed clock)
@@ -53,7 +55,8 @@ def test_a_round_asks_due_questions_each_with_a_related_new_follow_up(coach):
     assert rows[0]["contradictions"] and rows[0]["score"] < 40
     assert rows[1]["over_time"] and not rows[0]["over_time"]
     assert rows[2]["score"] >= 60 and not rows[2]["contradictions"]
-    assert not rows[3]["answered"] and rows[3]["score"] == 0
+    assert not rows[3]["answered"] and rows[3]["score"] == 0 and not rows[3]["over_time"]
+    assert rows[3]["missed"] == key_points(coach.grader.chunk(rows[3]["question"]).text) != []  # all of them
     assert summary["contradictions"] == len(rows[0]["contradictions"]) and summary["over_time"] == 1
     # graded like any practice, into progress; the summary itself saved once
     modes = {m for (m,) in coach.store._db.execute("SELECT mode FROM reviews")}
@@ -79,6 +82,9 @@ def test_ending_early_keeps_what_was_answered_only(coach):
     assert [r["question"] for r in summary["questions"]] == [38]
     with pytest.raises(StudyError, match="over"):
         interview.answer("too late")
+    assert len(coach.store.interviews()) == 1
+    _round(coach, 11, count=1).finish()  # ended before any answer: nothing to keep
+    assert len(coach.store.interviews()) == 1
 
 
 def test_a_round_needs_sensible_sizes(coach):
@@ -125,6 +131,28 @@ def test_cli_interview_closes_a_question_when_its_clock_runs_out(shipped_index, 
     summary = json.loads(out)
     assert [r["answered"] for r in summary["questions"]] == [False, False], err
     assert err.count("Time is up: no answer.") == 2
+
+
+def test_cli_interview_takes_a_line_finished_just_after_time_as_that_questions_answer(shipped_index, tmp_path):
+    """The clock runs out mid-sentence: the line ends a moment later, in the grace, and is
+    graded for the question it was written for, marked over time (never the next one's)."""
+    env = _study_env(shipped_index, {"STUDY_PROGRESS_DIR": str(tmp_path / "progress")})
+    proc = subprocess.Popen([str(STUDY), "interview", "--questions", "1", "--minutes", "0.2", "--json"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        err = ""
+        while "Time is up: press Enter" not in err and time.monotonic() < deadline:
+            err += proc.stderr.readline()  # the 12 s clock runs out with nothing typed
+        proc.stdin.write("Generative AI creates new content; discriminative AI classifies it.\n")
+        proc.stdin.close()  # and the round ends there
+        out = proc.stdout.read()
+        proc.wait(timeout=60)
+    finally:
+        proc.kill()
+    first = json.loads(out)["questions"][0]
+    assert (first["question"], first["answered"], first["over_time"]) == (1, True, True)
+    assert first["answer"].startswith("Generative AI creates new content")
 
 
 def test_explain_refuses_a_topic_the_guide_does_not_cover_and_saves_nothing(shipped_index, tmp_path):

@@ -88,7 +88,8 @@ def _summary(interview: Interview) -> None:
         [{"question": f"Q{r['question']}", "title": r["title"],
           "asked as": f"follow-up to Q{r['follow_up_of']}" if r["follow_up_of"] else "main question",
           "score": r["score"],
-          "time": clock_text(r["seconds"] or 0) if r["answered"] else "no answer"} for r in rows],
+          "time": (clock_text(r["seconds"] or 0) + (" (over)" if r["over_time"] else "")) if r["answered"]
+          else "no answer"} for r in rows],
         hide_index=True, key="interview_rows",
         column_config={"title": st.column_config.TextColumn(width="large")},
     )
@@ -104,7 +105,7 @@ def _summary(interview: Interview) -> None:
     if summary["due_next"]:
         st.markdown("**When these come back**")
         for d in summary["due_next"]:
-            st.caption(f"Q{d['question']} · {guide_text_markdown(d['title'])}: {d['when']}")
+            st.caption(f"Q{d['question']} · {guide_text_markdown(d['title'])} ({d['when']})")
     left, right = st.columns(2)
     left.download_button("Download the summary (Markdown)", summary_markdown(summary), "mock-interview.md",
                          "text/markdown", key="interview_download", icon=":material/download:")

@@ -105,6 +105,8 @@ def _show_grade(coach, grade, review, unbacked, follow, follow_label, on_follow,
         st.error(guide_text_markdown(str(wrong)), icon=":material/block:")
     for point in grade.covered:
         st.success(guide_text_markdown(point), icon=":material/check:")
+    for point in grade.named:
+        st.info(f"Named, not explained: {guide_text_markdown(point)}", icon=":material/more_horiz:")
     for point in grade.missed:
         st.warning(guide_text_markdown(point), icon=":material/close:")
     for sentence in unbacked:

@@ -1,8 +1,9 @@
 """`study interview`: a timed mock interview in the terminal.
 
 Each question has the same time on the clock; the terminal shows the time at the start and
-again when 30 seconds are left, and closes the question when it runs out (no answer is a
-failed review, as in the room). At the end: the summary, saved to the learner's progress,
+again when 30 seconds are left. When it runs out, a line finished within the next 15
+seconds (a quarter of a shorter clock) still answers the question, marked over time (as the browser takes an answer
+submitted late); after that the question closes with no answer, a failed review. At the end: the summary, saved to the learner's progress,
 optionally written as Markdown.
 """
 
@@ -18,6 +19,9 @@ from assistant.cli.common import print_json
 from assistant.core.settings import Settings
 
 REMIND_AT = 30.0  # seconds left when the terminal says so once more
+# After the clock runs out, a line still answers the question for a quarter of the clock,
+# at most this long.
+GRACE = 15.0
 
 
 class TimedLines:
@@ -79,10 +83,18 @@ def cmd_interview(args, settings: Settings) -> int:
         except EOFError:
             break
         if text is None:
-            say("Time is up: no answer.")
+            # A sentence being finished as the clock runs out is the learner's answer to
+            # this question, never the next one's: it is taken, marked over time.
+            grace = min(GRACE, interview.seconds / 4)
+            say(f"Time is up: press Enter within {grace:.0f} seconds to give what you have (marked over time).")
+            try:
+                text = lines.read(grace)
+            except EOFError:
+                text = None
+            if text is None:
+                say("Time is up: no answer.")
         done = interview.answer(text or "")
-        if done.answer:
-            say(f"Noted ({clock_text(done.seconds or 0)}).")
+        say(f"Noted ({clock_text(done.seconds or 0)})." if done.answer else "No answer: it comes back soon.")
     summary = interview.finish()
     page = summary_markdown(summary)
     if args.json:

@@ -36,8 +36,14 @@ class Problem:
 
 
 # Each attribute word and the words of its own and of its opposite side ("fast" -> "slow", ...).
-SIDE = {w: frozenset(side.split()) for pair in OPPOSITES for side in pair for w in side.split()}
-OTHER_SIDE = {w: frozenset(pair[1 - i].split()) for pair in OPPOSITES for i in (0, 1) for w in pair[i].split()}
+# A word may have opposites in two pairs ("exact": "semantic" and "approximate"): both count.
+SIDE: dict[str, frozenset[str]] = {}
+OTHER_SIDE: dict[str, frozenset[str]] = {}
+for _pair in OPPOSITES:
+    for _i, _side in enumerate(_pair):
+        for _w in _side.split():
+            SIDE[_w] = SIDE.get(_w, frozenset()) | frozenset(_side.split())
+            OTHER_SIDE[_w] = OTHER_SIDE.get(_w, frozenset()) | frozenset(_pair[1 - _i].split())
 _WORD = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
 _FILLER = frozenset("a an the and or but of to in is are be it its as very much far so".split())
 # Words too common to be anyone's attribute ("model", "use").
@@ -51,7 +57,10 @@ CLAUSE = re.compile(r"[;,]|\b(?:while|whereas|but|unlike|compared to|than)\b", r
 _LEAD_IN = re.compile(r"^\s*(?:(?:and|then|in|for|with|during)\s+)?(?:the\s+)?$", re.I)
 # A name after these is what a clause compares with, not what it is about ("a middle ground
 # between MHA and MQA", "faster than MHA").
-_OBJECT = re.compile(r"\b(?:between|than|unlike|vs\.?|versus|compared (?:to|with)|like|from|over)\s+(?:the\s+)?$", re.I)
+# A name after these is what the clause compares with or places in time, not its subject
+# ("... code with next-token prediction after tokenization" says nothing of Tokenization).
+_OBJECT = re.compile(r"\b(?:between|than|unlike|vs\.?|versus|compared (?:to|with)|like|from|over"
+                     r"|after|before|during|until|following|prior to)\s+(?:the\s+)?$", re.I)
 # A name followed by ":" leads a description of it ("**MQA (Multi-Query)**: ...").
 _DEFINES = re.compile(r"[*_\s]*(?:\([^()]*\))?[*_\s]*:")
 # Joining words that make "X: Y", "X (Y)", "X is Y" a claim that X is Y.

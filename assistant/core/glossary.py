@@ -74,7 +74,7 @@ OPPOSITES: tuple[tuple[str, str], ...] = (
     ("high higher highest", "low lower lowest"),
     ("more", "less fewer"),
     ("increase increases increased increasing raise raises raising",
-     "decrease decreases decreased decreasing reduce reduces reduced reducing"),
+     "decrease decreases decreased decreasing reduce reduces reduced reducing reduction"),
     ("better improve improves", "worse degrade degrades hurt hurts"),
     ("cheap cheaper", "expensive costly"),
     ("large larger big bigger huge massive", "small smaller tiny"),
@@ -91,6 +91,8 @@ OPPOSITES: tuple[tuple[str, str], ...] = (
     ("semantic semantically", "exact exactly literal lexical verbatim character"),
     ("frozen freeze freezes", "updated update updates trainable"),
     ("all every entire", "subset fraction portion"),
+    ("exact exactly", "approximate approximately approximation"),
+    ("linear linearly", "quadratic quadratically"),
 )
 
 # Words a paraphrase trades for each other: graded as one term.
@@ -101,7 +103,7 @@ SYNONYMS: tuple[str, ...] = (
     "network networks",
     "fast speed quick faster latency",
     "memory vram ram",
-    "cost costs expensive cheap cheaper price",
+    "cost costs price",  # not "cheap"/"expensive": those are opposites
     "reduce reduces lower lowers decrease decreases cut cuts fewer less",
     "increase increases raise raises boost boosts higher more",
     "random randomness stochastic",

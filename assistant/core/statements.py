@@ -27,12 +27,14 @@ from assistant.core.blocks import Block, blocks_of
 from assistant.core.citations import CITATION
 from assistant.core.counts import NUMBER_WORDS, misplaced, numbers
 from assistant.core.names import named_in, names_in, spelled_out, unknown_title_terms
-from assistant.core.text import akin, content_terms, stem
+from assistant.core.text import STOPWORDS, akin, content_terms, stem
 from assistant.core.types import Chunk
 
 __all__ = ["CONTRADICTIONS", "Problem", "check_statement"]
 
-_NEGATION = frozenset("not no never without cannot cant dont doesnt isnt arent wont neither nor none".split())
+# Words that deny, including those that deny by meaning ("order-agnostic": knows no order).
+_NEGATION = frozenset("not no never without cannot cant dont doesnt isnt arent wont neither nor none"
+                      " agnostic unaware lack lacks lacking".split())
 _NEGATING_PAIRS = {("rather", "than"), ("instead", "of")}  # "rather than math" denies math
 _NUMBER_TERMS = frozenset(stem(w) for w in NUMBER_WORDS)
 # Words that frame a statement without adding a fact ("an important aspect of").
@@ -122,7 +124,8 @@ def _opposites(sentence: str, chunks: Sequence[Chunk], units: list[tuple[Block, 
     for word in sorted({w.lower() for w in re.findall(r"[A-Za-z]+", sentence)}):
         if word not in SIDE or SIDE[word] & source_words:
             continue
-        near = qualified.get(word, set()) - {""}
+        # "more expensive because ...": a function word after it is not what it qualifies
+        near = {w for w in qualified.get(word, set()) if w and w not in _FUNCTION_STEMS}
         related = sorted((u for u in units if (near & terms(u[1]) if near else len(said & terms(u[1])) >= 2)),
                          key=lambda u: -len(said & terms(u[1])))
         for block, line in related:
@@ -146,8 +149,25 @@ def _unstated(sentence: str, source: str, question: str) -> list[Problem]:
     return []
 
 
+_FUNCTION_STEMS = frozenset(stem(w) for w in STOPWORDS)
+_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|\u2013|to)\s*(\d+(?:\.\d+)?)")
+
+
+def in_stated_range(number: str, source: str) -> bool:
+    """Whether a number falls inside a range the source states.
+
+    >>> in_stated_range("0.3", "Low (0.1 - 0.5): Deterministic"), in_stated_range("0.7", "Low (0.1 - 0.5)")
+    (True, False)
+    """
+    try:
+        value = float(number)
+    except ValueError:
+        return False
+    return any(float(a) <= value <= float(b) for a, b in _RANGE.findall(source) if float(a) < float(b))
+
+
 def _numbers(sentence: str, source: str) -> list[Problem]:
-    unstated = sorted(numbers(sentence) - numbers(source))
+    unstated = sorted(n for n in numbers(sentence) - numbers(source) if not in_stated_range(n, source))
     out = [Problem("number", f"'{n}' is not in the cited question") for n in unstated]
     unversioned = sentence
     for name in names_in(sentence):  # "Llama 2/3", "Llama 2 and 3" is a name; its numbers count nothing
@@ -163,7 +183,7 @@ def _unnamed(sentence: str, source: str, question: str) -> list[Problem]:
     words = set(re.findall(r"[a-z0-9]+", low)) | {stem(w) for w in re.findall(r"[a-z]+", low)}
     missing = [n for n in names_in(sentence) if not named_in(n, low, words)]
     missing += [t for t in unknown_title_terms(sentence, source, question) if t not in missing]
-    return [Problem("unnamed", f"'{name}' is not named in the cited question") for name in missing]
+    return [Problem("unnamed", f"'{name}' is not named in the cited question", term=name) for name in missing]
 
 
 def check_statement(sentence: str, chunks: Sequence[Chunk], question: str = "") -> list[Problem]:

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 
 from assistant.core.errors import StudyError
 from assistant.core.facts import key_facts
+from assistant.core.names import named_in
 from assistant.core.sentences import split_sentences
+from assistant.core.text import stem
 from assistant.practice.matching import Matcher
 from assistant.practice.mistakes import Contradiction, find_mistakes, without
 
@@ -47,6 +49,7 @@ class Grade:
     feedback: str = field(default="")
     contradictions: list[Contradiction] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
+    named: list[str] = field(default_factory=list)  # key points only named, not what the guide says of them
 
     def as_dict(self) -> dict:
         return {
@@ -54,6 +57,7 @@ class Grade:
             "title": self.title,
             "score": self.score,
             "covered": self.covered,
+            "named": self.named,
             "missed": self.missed,
             "contradictions": [c.as_dict() for c in self.contradictions],
             "unsupported": self.unsupported,
@@ -82,6 +86,10 @@ class Grader:
     def __init__(self, index):
         self.index = index
         self.matcher = Matcher(index)
+        guide = "\n".join(c.text for c in index.chunks).lower()
+        words = set(re.findall(r"[a-z0-9]+", guide))
+        words |= {stem(w) for w in words}
+        self.known_name = lambda name: named_in(name, guide, words)  # anywhere in the guide
 
     def chunk(self, number: int):
         chunk = self.index.chunk(number)
@@ -100,7 +108,7 @@ class Grader:
         answer = check_answer(answer)
         ref = self.matcher.reference(chunk)
         sentences = split_sentences(answer)
-        contradictions, claims = find_mistakes(sentences, chunk)
+        contradictions, claims = find_mistakes(sentences, chunk, self.known_name)
         clean, units = _creditable(sentences, contradictions, claims)
         clean_answer = ". ".join(clean)
         credit = self.matcher.credits(ref, units, clean_answer) if clean else [0.0] * len(ref.points)
@@ -111,9 +119,11 @@ class Grader:
         unsupported = list(dict.fromkeys(claims + self.matcher.unbacked(ref, kept)))
         score = self.score(sum(credit) / len(credit), closeness, len(contradictions), len(unsupported))
         reference = "\n".join(line for line in chunk.text.splitlines() if not _HEADING.match(line)).strip()
-        grade = Grade(number, chunk.title, score, [p for p, c in zip(ref.points, credit) if c >= 0.5],
+        # Naming what a point is about earns part of its credit, but is not having covered it.
+        named = [p for p, c in zip(ref.points, credit) if c == self.matcher.NAMED_CREDIT]
+        grade = Grade(number, chunk.title, score, [p for p, c in zip(ref.points, credit) if c >= 0.5 and p not in named],
                       [p for p, c in zip(ref.points, credit) if c < 0.5], reference, similarity,
-                      contradictions=contradictions, unsupported=unsupported)
+                      contradictions=contradictions, unsupported=unsupported, named=named)
         grade.feedback = feedback(grade)
         return grade
 
@@ -121,21 +131,22 @@ class Grader:
         vectors = self.matcher.embed([text, f"{chunk.title}\n{chunk.text}"])
         return float(vectors[0] @ vectors[1])
 
-    def score(self, coverage: float, closeness: float, contradictions: int, unsupported: int) -> int:
+    @classmethod
+    def score(cls, coverage: float, closeness: float, contradictions: int, unsupported: int) -> int:
         """60% facts stated, 40% closeness to the guide's answer, less what is wrong or unbacked.
         Closeness counts only as far as facts back it (in full from half the facts): an answer
         in the guide's words that states none of its facts is not partly right.
 
-        >>> g = Grader(None)
+        >>> g = Grader
         >>> g.score(1.0, 1.0, 0, 0), g.score(1.0, 1.0, 1, 0), g.score(1.0, 1.0, 0, 1), g.score(0.0, 1.0, 0, 0)
         (100, 59, 84, 0)
         """
         score = round(100 * (0.6 * coverage + 0.4 * closeness * min(1.0, coverage / 0.5)))
-        score -= self.CONTRADICTION_COST * contradictions + self.UNSUPPORTED_COST * min(unsupported, 3)
+        score -= cls.CONTRADICTION_COST * contradictions + cls.UNSUPPORTED_COST * min(unsupported, 3)
         if contradictions:
-            score = min(score, self.BELOW_GOOD)
+            score = min(score, cls.BELOW_GOOD)
         if unsupported:
-            score = min(score, self.BELOW_EASY)
+            score = min(score, cls.BELOW_EASY)
         return max(0, score)
 
 
@@ -155,19 +166,22 @@ def _creditable(sentences: list[str], contradictions: list[Contradiction], claim
 def feedback(grade: Grade) -> str:
     """Plain feedback a learner can act on, written in code so it never invents facts.
 
-    >>> feedback(Grade(38, "GQA?", 40, ["MQA: one K/V head."], ["GQA: groups of K/V heads."], ""))
-    'Partly there (40/100). You covered: MQA: one K/V head. Still missing: GQA: groups of K/V heads.'
+    The verdict words follow the FSRS rating the score gets (schedule.RATING_FLOORS).
+
+    >>> feedback(Grade(38, "GQA?", 40, ["MQA: one K/V head."], ["GQA: groups of K/V heads."], "", named=["MHA"]))
+    'Partly there (40/100). You covered: MQA: one K/V head. You named, without what the guide says of it: MHA. Still missing: GQA: groups of K/V heads.'
     """
-    verdict = "Strong answer" if grade.score >= 80 else "Partly there" if grade.score >= 40 else "Not yet"
+    verdict = ("Strong answer" if grade.score >= 85 else "Good answer" if grade.score >= 60
+               else "Partly there" if grade.score >= 40 else "Not yet")
     parts = [f"{verdict} ({grade.score}/100)."]
     if grade.contradictions:
         parts.append("Contradicts the guide: " + " ".join(f"{c}." for c in grade.contradictions))
-    if grade.covered:
-        parts.append("You covered: " + " ".join(grade.covered))
-    if grade.missed:
-        parts.append("Still missing: " + " ".join(grade.missed))
-    if grade.unsupported:
-        parts.append("Not backed by the guide's answer, check: " + " ".join(grade.unsupported))
+    for label, points in (("You covered", grade.covered),
+                          ("You named, without what the guide says of it", grade.named),
+                          ("Still missing", grade.missed),
+                          ("Not backed by the guide's answer, check", grade.unsupported)):
+        if points:
+            parts.append(f"{label}: " + "; ".join(p.rstrip(" .;") for p in points) + ".")
     return " ".join(parts)
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.core.errors import StudyError
-from assistant.practice.grading import Grade
+from assistant.practice.grading import Grade, key_points
 from assistant.practice.mastery import next_review
 
 
@@ -42,15 +42,16 @@ class Asked:
             return None
         return self.answered_at - self.asked_at
 
-    def as_dict(self, limit: float) -> dict:
-        g = self.grade
+    def as_dict(self, limit: float, key_points: list[str]) -> dict:
+        """`key_points`: the question's facts, all missed when nothing was said."""
+        g, answered = self.grade, bool(self.answer.strip())
         return {
             "question": self.question, "title": self.title, "section": self.section,
             "follow_up_of": self.follow_up_of, "answer": self.answer,
-            "score": 0 if g is None else g.score, "answered": bool(self.answer.strip()),
-            "seconds": None if self.seconds is None else round(self.seconds, 1),
-            "over_time": self.seconds is not None and self.seconds > limit,
-            "missed": [] if g is None else g.missed,
+            "score": 0 if g is None else g.score, "answered": answered,
+            "seconds": None if self.seconds is None else round(self.seconds, 2),
+            "over_time": answered and self.seconds is not None and self.seconds > limit,
+            "missed": key_points if g is None else g.missed,
             "contradictions": [] if g is None else [c.as_dict() for c in g.contradictions],
         }
 
@@ -174,13 +175,15 @@ class Interview:
             if self.asked and self.asked[-1].answered_at is None:
                 self.asked.pop()  # asked but not answered when the learner ended the round
             self.saved = self.summary()
-            self.coach.store.save_interview(self.started_at, self.saved)
+            if self.saved["questions"]:  # a round ended before any answer is not one to keep
+                self.coach.store.save_interview(self.started_at, self.saved)
         return self.saved
 
     def summary(self) -> dict:
         """Score per question, the facts missed, the contradictions, and when each question
         comes back (a failed one in minutes, a good one in days)."""
-        rows = [a.as_dict(self.seconds) for a in self.asked if a.answered_at is not None]
+        rows = [a.as_dict(self.seconds, key_points(self.coach.grader.chunk(a.question).text))
+                for a in self.asked if a.answered_at is not None]
         cards, now = self.coach.store.cards(), self.clock()
         asked = sorted({r["question"] for r in rows}, key=lambda n: (cards[n].due_at or 0, n) if n in cards else (0, n))
         due = [{"question": n, "title": self.coach.grader.chunk(n).title,
@@ -227,7 +230,7 @@ def summary_markdown(summary: dict) -> str:
         lines += [f"- Missed: {m}" for m in r["missed"]]
     if summary["due_next"]:
         lines += ["", "## When these come back", ""]
-        lines += [f"- Q{d['question']}. {d['title']}: {d['when']}" for d in summary["due_next"]]
+        lines += [f"- Q{d['question']}. {d['title']} ({d['when']})" for d in summary["due_next"]]
     return "\n".join(lines) + "\n"
 
 

@@ -51,9 +51,12 @@ def _guide_line(problem: Problem, chunk: Chunk, said: str) -> str:
     return quote(best)
 
 
-def find_mistakes(sentences: list[str], chunk: Chunk) -> tuple[list[Contradiction], list[str]]:
+def find_mistakes(sentences: list[str], chunk: Chunk, known_name=lambda name: False
+                  ) -> tuple[list[Contradiction], list[str]]:
     """The contradictions in the learner's sentences (one per clause at fault), and the
-    sentences the checks find unsupported (numbers or names the guide does not state).
+    sentences the checks find unsupported (numbers or names the guide does not state). A
+    name `known_name` knows (one the guide uses in another question: "GPUs") is the
+    learner's general knowledge, not an invention.
 
     >>> q38 = Chunk("Q38", 38, "Explain GQA.", "T", "Q38. Explain GQA.\\n\\n- **MQA (Multi-Query)**: Many Q heads, **1** K/V head (Fast, low VRAM).\\n- **GQA (Grouped Query)**: Groups of K/V heads. Used in Llama 2/3.")
     >>> wrong, unsupported = find_mistakes(["MQA is slow.", "GQA has 2 K/V heads."], q38)
@@ -63,7 +66,8 @@ def find_mistakes(sentences: list[str], chunk: Chunk) -> tuple[list[Contradictio
     found: dict[str, Contradiction] = {}
     unsupported = []
     for sentence in sentences:
-        problems = check_statement(sentence, [chunk], chunk.title)
+        problems = [p for p in check_statement(sentence, [chunk], chunk.title)
+                    if not (p.kind == "unnamed" and known_name(p.term))]
         wrong = _contradicting(problems)
         mine = [c for c in found.values() if c.sentence in sentence]
         for p in wrong:
