@@ -5,7 +5,8 @@
 eval/datasets/grading/graded_answers.jsonl holds learner answers written from the guide's
 text for questions of every section, four per question: good (most facts, in the learner's
 own words), partial (one or two facts), wrong (a confident answer about something else) and
-reversed (the guide's facts swapped between the things it compares). Each answer is graded
+reversed (the guide's facts swapped between the things it compares); graded_answers_holdout.jsonl
+holds 48 more over 12 other questions, written blind to the grader and graded once. Each answer is graded
 as `study grade` grades it, and its score becomes the FSRS rating the scheduler would use.
 Printed: the rating bucket's accuracy against the expected ratings, wrong and reversed
 answers rated Good/Easy (the goal is 0), and the share of good answers rated Good/Easy
@@ -22,6 +23,8 @@ from pathlib import Path
 from eval.records import DATASETS_DIR
 
 DATASET = DATASETS_DIR / "grading" / "graded_answers.jsonl"
+# Written blind (by someone who never saw the grader's code or ran it) and graded once.
+HOLDOUT = DATASETS_DIR / "grading" / "graded_answers_holdout.jsonl"
 PASSING = {"Good", "Easy"}
 
 
