@@ -198,3 +198,13 @@ def test_reversals_a_learner_found_are_named(grader, number, answer):
 def test_correct_paraphrases_a_learner_wrote_are_not_flagged(grader, number, answer):
     grade = grader.grade(number, answer)
     assert grade.contradictions == [] and grade.unsupported == []
+
+
+@pytest.mark.parametrize("number, answer", [
+    (37, "Flash Attention computes exact attention, it's not an approximation, and memory grows linearly with "
+         "sequence length rather than quadratically."),  # the opposites are negated: agreement
+    (69, "Early stopping once the validation loss stops going down, a small learning rate, something like 2e-5."),
+])
+def test_negated_opposites_and_later_clauses_are_not_contradictions(grader, number, answer):
+    grade = grader.grade(number, answer)
+    assert grade.contradictions == [] and grade.unsupported == []

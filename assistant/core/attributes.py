@@ -177,6 +177,7 @@ def swaps(sentence: str, chunks: Sequence[Chunk]) -> list[Problem]:
             defined = bool(_DEFINES.match(sentence, leading[0][1]))
             problems += _alias_claims(sentence, inside, subjects)
         elif subject is None or not (defined or _continues(sentence[a:b], subjects[subject], subjects)):
+            subject = None  # a clause about something else ends the subject: later ones do not go back to it
             continue
         clause = sentence[a:b]
         for start, end, _ in inside:  # names are not attributes

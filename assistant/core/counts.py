@@ -17,7 +17,8 @@ NUMBER_WORDS = {
     "seven": "7", "eight": "8", "nine": "9", "ten": "10", "single": "1", "twice": "2", "half": "0.5",
     "hundred": "100", "thousand": "1000", "million": "1000000", "billion": "1000000000",
 }
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?(?![\w])|(?<=[A-Za-z-])\d+(?:\.\d+)?")
+_SCIENTIFIC = r"\d+(?:\.\d+)?[eE]-?\d+"  # "2e-5", a learning rate: one number
+_NUMBER = re.compile(rf"(?<![\w.]){_SCIENTIFIC}(?![\w])|(?<![\w.])\d+(?:[.,]\d+)?(?![\w])|(?<=[A-Za-z-])\d+(?:\.\d+)?")
 # "7B", "1M", "128k": counts with their magnitude; "14GB", "0ms", "4x": counts of a unit.
 _MAGNITUDE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)([kKMB])(?![A-Za-z])")
 _UNIT = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?=(?:GB|MB|TB|ms|x)\b)")
@@ -26,7 +27,7 @@ _SCALE = {"k": 1_000, "K": 1_000, "M": 1_000_000, "B": 1_000_000_000}
 _NOT_AFTER_ONE = frozenset("of another by or and that which who is are at to".split())
 _NOT_BEFORE_ONE = frozenset("the this that which each every any no an earlier later same other new only".split())
 # Words and numbers in reading order; punctuation other than a decimal point is dropped.
-_WORD_OR_NUMBER = re.compile(r"\d+(?:[.,]\d+)*|[A-Za-z]+")
+_WORD_OR_NUMBER = re.compile(rf"{_SCIENTIFIC}|\d+(?:[.,]\d+)*|[A-Za-z]+")
 # Words that sit next to any number and so say nothing about what it counts.
 _FILLER = frozenset(
     """a an the of in on at to for by with and or is are be was were it its as from that this than
@@ -47,6 +48,8 @@ def numbers(text: str) -> set[str]:
     ['0.1', '1', '1000', '2', '4']
     >>> sorted(numbers("1M reviews, a 7B model in 14GB; an earlier one.")), sorted(numbers("one K/V head"))
     (['1000000', '14', '7000000000'], ['1'])
+    >>> numbers("a learning rate like 2e-5")
+    {'2e-5'}
     """
     found = {m.group(0) for m in _NUMBER.finditer(text)} | {m.group(0) for m in _UNIT.finditer(text)}
     found |= {str(round(float(m.group(1)) * _SCALE[m.group(2)])) for m in _MAGNITUDE.finditer(text)}

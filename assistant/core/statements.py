@@ -121,8 +121,9 @@ def _opposites(sentence: str, chunks: Sequence[Chunk], units: list[tuple[Block, 
     nothing against "massive reduction in VRAM": the two qualify different things."""
     source_words = {w.lower() for c in chunks for w in re.findall(r"[A-Za-z]+", c.text)}
     said, qualified, problems = terms(sentence), attached(sentence), []
+    denied = _denied(sentence)  # "not an approximation", "rather than quadratically": agreeing
     for word in sorted({w.lower() for w in re.findall(r"[A-Za-z]+", sentence)}):
-        if word not in SIDE or SIDE[word] & source_words:
+        if word not in SIDE or SIDE[word] & source_words or stem(word) in denied:
             continue
         # "more expensive because ...": a function word after it is not what it qualifies
         near = {w for w in qualified.get(word, set()) if w and w not in _FUNCTION_STEMS}
