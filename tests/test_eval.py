@@ -116,8 +116,11 @@ def test_openai_judge_end_to_end_offline(shipped_index, tmp_path, tmp_path_facto
         STUDY_OPENAI_BASE_URL=llama_server, OPENAI_API_KEY="", HTTP_PROXY=dead, HTTPS_PROXY=dead,
         NO_PROXY="127.0.0.1,localhost",
     )
-    assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
+    # A judge that scored no sample fails the run (exit 1, the reason on stderr); any score passes it.
+    scored = any(m["scored"] for m in summary["judge"].values())
+    assert result.returncode == (0 if scored else 1), result.stderr
+    assert scored or "error: the judge scored no sample (" in result.stderr
     # The judge's model name came from the loopback server's /v1/models (none was given).
     assert summary["judge_model"].startswith("openai:") and summary["judge_model"].endswith(".gguf")
     # Both metrics of both samples were put to the server: each request llama.cpp serves

@@ -36,14 +36,12 @@ class Problem:
 
 
 # Each attribute word and the words of its own and of its opposite side ("fast" -> "slow", ...).
-# A word may have opposites in two pairs ("exact": "semantic" and "approximate"): both count.
-SIDE: dict[str, frozenset[str]] = {}
+SIDE: dict[str, frozenset[str]] = {}  # a word may have opposites in two pairs ("exact"): both count
 OTHER_SIDE: dict[str, frozenset[str]] = {}
-for _pair in OPPOSITES:
-    for _i, _side in enumerate(_pair):
-        for _w in _side.split():
-            SIDE[_w] = SIDE.get(_w, frozenset()) | frozenset(_side.split())
-            OTHER_SIDE[_w] = OTHER_SIDE.get(_w, frozenset()) | frozenset(_pair[1 - _i].split())
+for _i, _pair, _side in [(i, pair, side) for pair in OPPOSITES for i, side in enumerate(pair)]:
+    for _w in _side.split():
+        SIDE[_w] = SIDE.get(_w, frozenset()) | frozenset(_side.split())
+        OTHER_SIDE[_w] = OTHER_SIDE.get(_w, frozenset()) | frozenset(_pair[1 - _i].split())
 _WORD = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
 _FILLER = frozenset("a an the and or but of to in is are be it its as very much far so".split())
 # Words too common to be anyone's attribute ("model", "use").
@@ -57,8 +55,7 @@ CLAUSE = re.compile(r"[;,]|\b(?:while|whereas|but|unlike|compared to|than)\b", r
 _LEAD_IN = re.compile(r"^\s*(?:(?:and|then|in|for|with|during)\s+)?(?:the\s+)?$", re.I)
 # A name after these is what a clause compares with, not what it is about ("a middle ground
 # between MHA and MQA", "faster than MHA").
-# A name after these is what the clause compares with or places in time, not its subject
-# ("... code with next-token prediction after tokenization" says nothing of Tokenization).
+# A name after these is compared with or placed in time, not the subject ("... after tokenization").
 _OBJECT = re.compile(r"\b(?:between|than|unlike|vs\.?|versus|compared (?:to|with)|like|from|over"
                      r"|after|before|during|until|following|prior to)\s+(?:the\s+)?$", re.I)
 # A name followed by ":" leads a description of it ("**MQA (Multi-Query)**: ...").
