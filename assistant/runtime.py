@@ -152,14 +152,6 @@ def open_decider(settings: Settings, retriever: HybridRetriever):
     return Decider(open_scope(settings, retriever), settings.top_k)
 
 
-def open_chats(settings: Settings):
-    """This learner's saved conversations: `assistant.history.store.open_chats`, which the
-    commands that only read chats import directly (without this module's model imports)."""
-    from assistant.history.store import open_chats as open_store
-
-    return open_store(settings)
-
-
 def open_llm(settings: Settings):
     """The configured backend; an embedded model loads into the process's shared `LLAMA`."""
     from assistant.llm import get_llm

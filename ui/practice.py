@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import time
 
 import streamlit as st
 
 from assistant.core.errors import StudyError
 from assistant.core.sanitize import sanitize_markdown
+from assistant.practice.mastery import next_review
 from ui.interview import interview_page
 from ui.render import card_label, guide_text_markdown
 
@@ -100,7 +101,7 @@ def _show_grade(coach, grade, review, unbacked, follow, follow_label, on_follow,
     the sentences to check, the guide's answer, a follow-up."""
     st.metric("Score", f"{grade.score}/100")
     if review is not None:
-        st.caption(f"Rated {review['rating']}: next review {_when(review['due_at'])}.")
+        st.caption(f"Rated {review['rating']}; next review: {next_review(review['due_at'], time.time())}.")
     for wrong in grade.contradictions:  # first: a reversed fact is what the learner must unlearn
         st.error(guide_text_markdown(str(wrong)), icon=":material/block:")
     for point in grade.covered:
@@ -119,13 +120,6 @@ def _show_grade(coach, grade, review, unbacked, follow, follow_label, on_follow,
         st.info(f"Follow-up, a related question: Q{related.number} · {guide_text_markdown(related.title)}",
                 icon=":material/arrow_forward:")
         st.button(follow_label, key=f"{key}_follow_btn", on_click=on_follow, args=(related.number,))
-
-
-def _when(due_at: float | None) -> str:
-    if due_at is None:
-        return "not scheduled"
-    days = (due_at - datetime.now().timestamp()) / 86400
-    return f"in {days:.0f} day(s)" if days >= 1 else "in a few minutes, this session"
 
 
 def _coach(llm, grade) -> None:

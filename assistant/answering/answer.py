@@ -61,7 +61,6 @@ class Assistant:
                              f"use one of {', '.join(written)}, or decide auto with core.modes.answer_mode_for")
         self.retriever = retriever
         self.llm = llm
-        self.top_k = top_k
         self.max_sources = max_sources
         self.answer_tokens = answer_tokens
         index = retriever.index
@@ -75,6 +74,11 @@ class Assistant:
         self.composer = self.decider.composer
         titles_and_text = [f"{c.title}\n{c.text}" for c in index.chunks]
         self.leaks = LeakDetector([SYSTEM, COMPLETION_EXAMPLE, HYBRID_SYSTEM], allowed=titles_and_text)
+
+    @property
+    def top_k(self) -> int:
+        """How many questions each turn retrieves (the decider's)."""
+        return self.decider.top_k
 
     def ask(self, question: str, history: Sequence[Turn] = (), section: str | None = None) -> Answer:
         for item in self.ask_stream(question, history, section):

@@ -74,7 +74,8 @@ def cmd_chat(args, settings: Settings) -> int:
     --no-save); /good and /bad REASON [note] rate the last answer; --resume ID continues one."""
     from assistant.answering.answer import Chat
     from assistant.history.chats import restore
-    from assistant.runtime import open_assistant, open_chats
+    from assistant.history.store import open_chats
+    from assistant.runtime import open_assistant
 
     store = None if args.no_save else open_chats(settings)
     chat = Chat(open_assistant(llm_settings(args, settings)))

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from assistant.cli.common import print_json
+from assistant.cli.common import print_json, read_guide_file
 from assistant.core.errors import StudyError
 from assistant.core.settings import Settings
 
@@ -25,10 +25,8 @@ def _index(settings: Settings):
     no model, and no Chroma (opening the index alone takes about a second)."""
     from assistant.core.types import Chunk
     from assistant.retrieval.guide_index import GuideIndex
-    from ingest.parser import parse_guide
-    from ingest.reader import read_guide
 
-    questions = parse_guide(read_guide(settings.guide_path), source=str(settings.guide_path))
+    _, questions = read_guide_file(settings)
     chunks = [Chunk(q.id, q.number, q.title, q.section, q.text, q.content_hash) for q in questions]
     return GuideIndex(chunks, embed_model=None)
 

@@ -1,4 +1,4 @@
-"""What every command shares: JSON output, stdin batches, the LLM options."""
+"""What every command shares: JSON output, stdin batches, the LLM options, the guide file."""
 
 from __future__ import annotations
 
@@ -13,6 +13,16 @@ from assistant.core.settings import Settings
 def print_json(obj) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+def read_guide_file(settings: Settings):
+    """(the guide's text, its questions) from the guide file: what the commands that load no
+    index or model (`export`, `progress`, `chats`) read, so each starts in a fraction of a second."""
+    from ingest.parser import parse_guide
+    from ingest.reader import read_guide
+
+    text = read_guide(settings.guide_path)
+    return text, parse_guide(text, source=str(settings.guide_path))
 
 
 def parse_query_line(line: str) -> tuple[str, list[str]]:

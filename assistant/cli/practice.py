@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from assistant.cli.common import print_json
+from assistant.cli.common import print_json, read_guide_file
 from assistant.core.errors import StudyError
 from assistant.core.settings import Settings
 
@@ -55,10 +55,9 @@ def _show_review(coach, grade, card, feedback: str, as_dict: dict, as_json: bool
     print(f"\n{feedback}")
     print(f"\nThe guide's answer [Q{grade.question}] {grade.title}\n{grade.reference}")
     if card is not None:
-        import time
+        from assistant.practice.mastery import next_review
 
-        days = (card.due_at - time.time()) / 86400
-        when = f"in {days:.0f} day(s)" if days >= 1 else "again in a few minutes"
+        when = next_review(card.due_at, coach.clock())
         print(f"\nNext review of Q{grade.question}: {when} (rated {coach.review_summary(card)['rating']}).")
     if follow is not None:
         print(f"Follow-up, a related question: Q{follow.number}. {follow.title}")
@@ -132,10 +131,8 @@ def cmd_progress(args, settings: Settings) -> int:
 
     from assistant.practice.mastery import mastery_summary
     from assistant.practice.schedule import Schedule
-    from ingest.parser import parse_guide
-    from ingest.reader import read_guide
 
-    questions = parse_guide(read_guide(settings.guide_path), source=str(settings.guide_path))
+    _, questions = read_guide_file(settings)
     store = _saved_progress(settings, required=False)
     try:
         cards, reviews = (store.cards(), store.history()) if store is not None else ({}, [])
@@ -157,13 +154,11 @@ def cmd_progress(args, settings: Settings) -> int:
 
 def cmd_export(args, settings: Settings) -> int:
     from assistant.practice.export import export
-    from ingest.parser import guide_title, parse_guide
-    from ingest.reader import read_guide
+    from ingest.parser import guide_title
 
     if not (args.anki or args.markdown or args.csv):  # before reading anything
         raise StudyError("nothing to export", "pass --anki deck.apkg, --markdown study.md or --csv study.csv")
-    text = read_guide(settings.guide_path)
-    questions = parse_guide(text, source=str(settings.guide_path))
+    text, questions = read_guide_file(settings)
     progress = _saved_progress(settings) if args.with_progress else None
     try:
         written = export(questions, guide_title(text), anki_path=args.anki, markdown_path=args.markdown,
