@@ -68,8 +68,13 @@ def threshold_for(p_answered: np.ndarray) -> float:
 
 def rates(p: np.ndarray, y: np.ndarray, t: float) -> str:
     marked = p >= t
-    return (f"answered marked answered {marked[y == 1].mean():.3f} (n={int(y.sum())}), "
-            f"others flagged {(~marked[y == 0]).mean():.3f} (n={int((1 - y).sum())})")
+    return (f"answered marked answered {_share(marked[y == 1])} (n={int(y.sum())}), "
+            f"others flagged {_share(~marked[y == 0])} (n={int((1 - y).sum())})")
+
+
+def _share(flags: np.ndarray) -> str:
+    """The share of True as 0.000, or "-" for none at all (our own dev set has no others)."""
+    return f"{flags.mean():.3f}" if flags.size else "-"
 
 
 def cross_validated(x: np.ndarray, y: np.ndarray, real: np.ndarray, folds: int = 5) -> np.ndarray:

@@ -76,6 +76,10 @@ def test_index_from_another_embedding_model_is_refused(index_copy, other_model):
 
 def test_search_without_index_says_run_ingest(tmp_path):
     assert_one_line_error(call_study(["search", "GQA"], tmp_path / "empty-index"), "no index", "study ingest")
+    as_json = call_study(["ask", "--json", "GQA"], tmp_path / "empty-index")
+    assert_one_line_error(as_json, "no index")  # and a program reading stdout sees it too
+    error = json.loads(as_json.stdout)
+    assert "no index" in error["error"] and "study ingest" in error["fix"]
 
 
 def test_bad_setting_and_bad_stdin_line(index_copy):
@@ -83,4 +87,6 @@ def test_bad_setting_and_bad_stdin_line(index_copy):
     result = call_study(["search", "--json"], index_copy, stdin='{"query": 5}\nexplain LoRA\n')
     assert result.returncode == 2
     assert "no string 'query'" in result.stderr
-    assert json.loads(result.stdout.splitlines()[0])["results"][0]["id"] == "Q63"
+    bad, good = (json.loads(line) for line in result.stdout.splitlines())  # output line n answers input line n
+    assert bad["error"] == "stdin JSON has no string 'query'" and "history" in bad["fix"]
+    assert good["results"][0]["id"] == "Q63"

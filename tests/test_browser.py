@@ -268,6 +268,14 @@ def test_practice_round_in_chromium(app_url):
         assert db.execute("SELECT question FROM reviews").fetchall() == [(1,)]
 
 
+def answer(page, turn: int, text: str) -> None:
+    """Answer the interview's n-th question in its own form: while the page reruns, the last
+    question's box is still on screen, and words typed into it are lost with it."""
+    box = page.locator(f".st-key-interview_answer_{turn} textarea")
+    box.fill(text)
+    page.get_by_test_id("stForm").filter(has=box).get_by_role("button", name="Submit answer").click()
+
+
 def test_mock_interview_in_chromium(app_url):
     """A timed round: the countdown moves while the learner reads, each answer brings a
     follow-up, and the summary is shown, downloadable and saved in the learner's file."""
@@ -286,11 +294,9 @@ def test_mock_interview_in_chromium(app_url):
         before = clock.inner_text()
         page.wait_for_timeout(2_500)
         assert before.endswith("left") and clock.inner_text() != before  # the countdown moves
-        page.get_by_label("Your answer").fill("Generative models create new content; discriminative ones classify.")
-        page.get_by_role("button", name="Submit answer").click()
+        answer(page, 1, "Generative models create new content; discriminative ones classify.")
         page.get_by_text("follow-up to Q1").wait_for(timeout=60_000)
-        page.get_by_label("Your answer").fill("Training data, a model architecture and an inference pipeline.")
-        page.get_by_role("button", name="Submit answer").click()
+        answer(page, 2, "Training data, a model architecture and an inference pipeline.")
         page.get_by_role("button", name="Download the summary (Markdown)").wait_for(timeout=60_000)
         assert "/100" in page.get_by_test_id("stMetric").filter(has_text="Score").inner_text()
         ARTIFACTS.mkdir(exist_ok=True)

@@ -233,16 +233,23 @@ def _spans(text: str, lacking: set[str]) -> list[str]:
 
     >>> _spans("How do tokenizers affect multilingual models?", {"multilingual"})
     ['multilingual models']
+    >>> _spans("Why do transformers need positions when RNNs don't?", {"rnns"})
+    ['RNNs']
     """
     words = [(m.group(0), m.group(0).lower().strip(".'")) for m in _WORD.finditer(text)]
     spans, i = [], 0
     while i < len(words):
         if words[i][1] in lacking:
             j = i + 1
-            while j < len(words) and j <= i + 2 and words[j][1] not in STOPWORDS:
+            while j < len(words) and j <= i + 2 and not _function_word(words[j][1]):
                 j += 1
             spans.append(" ".join(w for w, _ in words[i:j]))
             i = j
         else:
             i += 1
     return list(dict.fromkeys(spans))
+
+
+def _function_word(word: str) -> bool:
+    """A stopword, or a contraction ("don't", "it's"): never part of a named span."""
+    return word in STOPWORDS or "'" in word

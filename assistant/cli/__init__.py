@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from assistant.cli import answer, chats, evaluate, index, interview, practice, serve
+from assistant.cli.common import report_error
 from assistant.core.errors import StudyError
 from assistant.core.settings import load_settings
 
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
             raise StudyError(f"--top-k {args.top_k} is not positive", "pass --top-k 1 or more")
         return args.func(args, settings)
     except StudyError as err:
-        print(f"error: {err}", file=sys.stderr)
+        report_error(err, bool(getattr(args, "json", False)))
         return 2
     except KeyboardInterrupt:
         return 130

@@ -66,7 +66,7 @@ def cmd_ask(args, settings: Settings) -> int:
         chat.turns = [Turn.asked(earlier) for earlier in history]  # for follow-up retrieval
         return _answer_one(chat, question, args.json, args.section)
 
-    return each_stdin_query(answer_one)
+    return each_stdin_query(answer_one, args.json)
 
 
 def cmd_chat(args, settings: Settings) -> int:

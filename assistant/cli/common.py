@@ -15,6 +15,14 @@ def print_json(obj) -> None:
     sys.stdout.flush()
 
 
+def report_error(err: StudyError, as_json: bool = False) -> None:
+    """One line on stderr ("error: <problem>: <fix>"); with --json also one JSON object on
+    stdout, so a program reading the output sees the failure where the answer would be."""
+    print(f"error: {err}", file=sys.stderr)
+    if as_json:
+        print_json({"error": err.problem, "fix": err.fix})
+
+
 def read_guide_file(settings: Settings):
     """(the guide's text, its questions) from the guide file: what the commands that load no
     index or model (`export`, `progress`, `chats`) read, so each starts in a fraction of a second."""
@@ -46,10 +54,11 @@ def parse_query_line(line: str) -> tuple[str, list[str]]:
     return line, []
 
 
-def each_stdin_query(handle) -> int:
+def each_stdin_query(handle, as_json: bool = False) -> int:
     """Run `handle(query, history)` for each non-empty stdin line; the worst exit status.
 
-    A bad line is reported and skipped: one bad line must not end a batch.
+    A bad line is reported and skipped: one bad line must not end a batch. With --json its
+    error object takes its place in the output, so output line n still answers input line n.
     """
     status = 0
     for line in sys.stdin:
@@ -58,7 +67,7 @@ def each_stdin_query(handle) -> int:
         try:
             status = max(status, handle(*parse_query_line(line)))
         except StudyError as err:
-            print(f"error: {err}", file=sys.stderr)
+            report_error(err, as_json)
             status = 2
     return status
 

@@ -69,7 +69,7 @@ def cmd_search(args, settings: Settings) -> int:
         _print_hits(query, retriever.search(query, top_k, args.section, history), args.json)
         return 0
 
-    return each_stdin_query(search_one)
+    return each_stdin_query(search_one, args.json)
 
 
 
