@@ -208,3 +208,34 @@ def test_correct_paraphrases_a_learner_wrote_are_not_flagged(grader, number, ans
 def test_negated_opposites_and_later_clauses_are_not_contradictions(grader, number, answer):
     grade = grader.grade(number, answer)
     assert grade.contradictions == [] and grade.unsupported == []
+
+
+@pytest.mark.parametrize("number, answer", [
+    # a contrast ("instead of updating all the weights") and a size of something else ("a big model")
+    (27, "Instead of updating all the weights of a big model, you train only a tiny subset of parameters."),
+    # counts of the learner's own framing ("three stages"), a name the guide does not use (Hugging Face)
+    (87, "To mitigate it you work at three stages: in pre-processing you deduplicate data and balance "
+         "demographic representation, then RLHF with safe and helpful rewards, then safety filters."),
+])
+def test_correct_answers_in_a_learners_own_framing_are_not_contradictions(grader, number, answer):
+    grade = grader.grade(number, answer)
+    assert grade.contradictions == []
+    assert not any("three" in s for s in grade.unsupported)
+
+
+def test_a_name_the_guide_does_not_use_still_earns_the_sentences_credit(grader):
+    """A name the guide never uses ("BentoML") is flagged, but the points its sentence states count."""
+    answer = ("Serving keeps the model in memory and exposes it through an API. vLLM is the fastest thanks to "
+              "PagedAttention, TGI is the HuggingFace standard, TensorRT-LLM is NVIDIA optimized but hardest to "
+              "set up, and Ollama is great for local dev, a bit like BentoML.")
+    grade = grader.grade(73, answer)
+    assert grade.unsupported and grade.contradictions == []
+    assert len(grade.covered) >= 4 and rating(grade.score).name == "Good"  # flagged: not Easy
+
+
+def test_steps_in_the_opposite_order_are_a_contradiction(retriever):
+    """Q60 filters by metadata before search: after it is the wrong way round."""
+    q60 = chunk(retriever, 60)
+    said = "You search first and then filter by date or author."
+    assert [p.kind for p in check_statement(said, [q60], q60.title)] == ["order"]
+    assert check_statement("Filter by date or author before the search.", [q60], q60.title) == []

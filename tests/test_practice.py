@@ -72,7 +72,8 @@ def test_cli_grade_json_shape_and_ordering(shipped_index, tmp_path):
     assert g["review"]["rating"] == "Good" and g["review"]["state"] == "learning"  # saved: FSRS scheduled it
     assert g["follow_up"]["question"] != 38 and g["follow_up"]["title"]
     empty = call_study(["grade", "--question", "38", "--answer", "  ", "--json"], shipped_index)
-    assert empty.returncode == 2 and "error: the answer is empty" in empty.stderr and empty.stdout == ""
+    assert empty.returncode == 2 and "error: the answer is empty" in empty.stderr
+    assert json.loads(empty.stdout)["error"] == "the answer is empty"  # a --json caller reads it on stdout too
     unknown = call_study(["grade", "--question", "101", "--answer", "x"], shipped_index)
     assert unknown.returncode == 2 and "no question 101: pick a question number from 1 to 100" in unknown.stderr
 

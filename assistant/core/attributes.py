@@ -25,7 +25,7 @@ from assistant.core.types import Chunk
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # "swapped" | "negation" (reversed) | "number" | "unnamed" | "unstated"
+    kind: str  # "swapped" | "negation" (reversed) | "order" | "number" | "unnamed" | "unstated"
     detail: str
     said: str = ""  # the part of the sentence at fault, when narrower than the sentence
     source: Block | None = None  # the guide's block it contradicts

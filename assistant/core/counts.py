@@ -137,3 +137,26 @@ def misplaced(sentence: str, source: str) -> list[tuple[str, str]]:
                 out.append((number, where[0][1] if where else ""))
                 break
     return out
+
+
+def own_counts(sentence: str, source: str) -> set[str]:
+    """Numbers the sentence only spells out, each counting what the source never counts: a
+    learner's own framing ("three stages", "a single character"), not a figure to check.
+
+    >>> own_counts("Mitigation works in three stages.", "Run benchmarks. Use 2 filters.")
+    {'3'}
+    >>> own_counts("MQA has two K/V heads.", "MQA has **1** K/V head."), own_counts("MQA has 2 heads.", "")
+    (set(), set())
+    """
+    counted = [near for places in contexts(source).values() for near, _ in places]
+    words = _words(sentence)
+    framing, figures = set(), set()
+    for i, (term, is_number, raw) in enumerate(words):
+        if not is_number:
+            continue
+        after = _expanded({w for w, num, _ in words[i + 1 : i + 1 + WINDOW] if not num})
+        if raw[0].isdigit() or any(_meets(after, near) for near in counted):
+            figures.add(term)
+        else:
+            framing.add(term)
+    return framing - figures

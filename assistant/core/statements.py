@@ -11,6 +11,8 @@ a learner's answer alike:
   line lacks, or the reverse;
 - number: a number the source never states, or states only of something else ("2 K/V
   heads" where the only "2" is in "Llama 2/3");
+- order: two steps in the order opposite to the source's ("execute, then validate" where
+  it validates before executing);
 - unnamed: a name (acronym, CamelCase, model name, Title Case term) the source never uses;
 - unstated: mostly words that neither the source nor the learner's question uses.
 The things a source is about are the guide's own bold leads ("**MQA (Multi-Query)**:"),
@@ -25,8 +27,9 @@ from collections.abc import Sequence
 from assistant.core.attributes import CLAUSE, GENERIC, OTHER_SIDE, SIDE, Problem, attached, swaps, terms
 from assistant.core.blocks import Block, blocks_of
 from assistant.core.citations import CITATION
-from assistant.core.counts import NUMBER_WORDS, misplaced, numbers
+from assistant.core.counts import NUMBER_WORDS, misplaced, numbers, own_counts
 from assistant.core.names import named_in, names_in, spelled_out, unknown_title_terms
+from assistant.core.order import reversed_orders
 from assistant.core.text import STOPWORDS, akin, content_terms, stem
 from assistant.core.types import Chunk
 
@@ -46,7 +49,7 @@ _FRAMING = GENERIC | frozenset(
         plus around about roughly just also"""
     )
 )
-CONTRADICTIONS = frozenset({"swapped", "negation"})  # the kinds that say the opposite of the source
+CONTRADICTIONS = frozenset({"swapped", "negation", "order"})  # the kinds that say the opposite of the source
 
 
 def _negated(text: str) -> bool:
@@ -121,19 +124,40 @@ def _opposites(sentence: str, chunks: Sequence[Chunk], units: list[tuple[Block, 
     nothing against "massive reduction in VRAM": the two qualify different things."""
     source_words = {w.lower() for c in chunks for w in re.findall(r"[A-Za-z]+", c.text)}
     said, qualified, problems = terms(sentence), attached(sentence), []
-    denied = _denied(sentence)  # "not an approximation", "rather than quadratically": agreeing
+    # "not an approximation", "instead of updating all the weights": agreeing
+    denied = _denied(sentence) | _denial_span(sentence)
     for word in sorted({w.lower() for w in re.findall(r"[A-Za-z]+", sentence)}):
-        if word not in SIDE or SIDE[word] & source_words or stem(word) in denied:
+        if word not in SIDE or SIDE[word] & source_words or stem(word) in denied or word in denied:
             continue
         # "more expensive because ...": a function word after it is not what it qualifies
         near = {w for w in qualified.get(word, set()) if w and w not in _FUNCTION_STEMS}
+        if not near and word in _QUANTIFIERS:
+            continue  # "all of this" qualifies no attribute
         related = sorted((u for u in units if (near & terms(u[1]) if near else len(said & terms(u[1])) >= 2)),
                          key=lambda u: -len(said & terms(u[1])))
         for block, line in related:
-            if opposite := sorted(OTHER_SIDE[word] & {w.lower() for w in re.findall(r"[A-Za-z]+", line)}):
+            theirs = attached(line)
+            # "a big model" says nothing against "a tiny subset": the two qualify different
+            # things; "a subset (5%) of users" qualifies nothing the parse sees, so it may be users
+            if opposite := sorted(o for o in OTHER_SIDE[word] & theirs.keys()
+                                  if not near or near & theirs[o] or theirs[o] <= {""}):
                 problems.append(Problem("negation", f"'{word}' where Q{block.number} says '{opposite[0]}'", "", block))
                 break
     return problems
+
+
+_QUANTIFIERS = frozenset("all every entire more less fewer".split())
+
+
+def _denial_span(text: str) -> set[str]:
+    """The words a negation reaches, function words included ("instead of updating all the
+    weights" reaches "all").
+
+    >>> sorted(_denial_span("train adapters instead of updating all the weights"))
+    ['all', 'the', 'updating', 'weights']
+    """
+    words = re.findall(r"[a-z]+", text.lower().replace("n't", "nt").replace("'", ""))
+    return {w for i in _negations(text) for w in words[i + 1 : i + 5]}
 
 
 def _unstated(sentence: str, source: str, question: str) -> list[Problem]:
@@ -168,13 +192,14 @@ def in_stated_range(number: str, source: str) -> bool:
 
 
 def _numbers(sentence: str, source: str) -> list[Problem]:
-    unstated = sorted(n for n in numbers(sentence) - numbers(source) if not in_stated_range(n, source))
+    framing = own_counts(sentence, source)  # "three stages": the learner's own way of putting it
+    unstated = sorted(n for n in numbers(sentence) - numbers(source) - framing if not in_stated_range(n, source))
     out = [Problem("number", f"'{n}' is not in the cited question") for n in unstated]
     unversioned = sentence
     for name in names_in(sentence):  # "Llama 2/3", "Llama 2 and 3" is a name; its numbers count nothing
         unversioned = re.sub(rf"{re.escape(name)}(?:(?:/|,\s*|\s+and\s+|\s+or\s+)\d[\w.]*)*", " ", unversioned)
     for n, where in misplaced(unversioned, source):
-        if where:  # a number the source never states is reported above
+        if where and n not in framing:  # a number the source never states is reported above
             out.append(Problem("number", f"'{n}' is stated elsewhere in the cited question (\"{where}\"), not of this"))
     return out
 
@@ -212,5 +237,7 @@ def check_statement(sentence: str, chunks: Sequence[Chunk], question: str = "") 
     problems += _numbers(plain, source)
     problems += _unnamed(plain, source, question)
     problems += [p for p in _flips(plain, chunks) if p not in problems]
+    problems += [Problem("order", f"Q{c.number} puts '{b}' before '{a}'") for c in chunks
+                 for a, b in reversed_orders(plain, f"{c.title}\n{c.text}")][:1]
     problems += _unstated(plain, source, question)
     return problems

@@ -108,8 +108,8 @@ class Grader:
         answer = check_answer(answer)
         ref = self.matcher.reference(chunk)
         sentences = split_sentences(answer)
-        contradictions, claims = find_mistakes(sentences, chunk, self.known_name)
-        clean, units = _creditable(sentences, contradictions, claims)
+        contradictions, claims, figures = find_mistakes(sentences, chunk, self.known_name)
+        clean, units = _creditable(sentences, contradictions, figures)
         clean_answer = ". ".join(clean)
         credit = self.matcher.credits(ref, units, clean_answer) if clean else [0.0] * len(ref.points)
         similarity = self.closeness(chunk, clean_answer) if clean else 0.0
@@ -151,8 +151,9 @@ class Grader:
 
 
 def _creditable(sentences: list[str], contradictions: list[Contradiction], claims: list[str]):
-    """What may earn credit: the sentences without their contradicted clauses and without the
-    unsupported ones, and their clauses too, since learners chain several points in one.
+    """What may earn credit: the sentences without their contradicted clauses and without
+    those stating a figure the guide does not (`claims`), and their clauses too, since
+    learners chain several points in one.
 
     >>> _creditable(["MQA is fast, GQA groups K/V heads", "It has 8 heads."], [], ["It has 8 heads."])[1]
     ['MQA is fast, GQA groups K/V heads', 'MQA is fast', 'GQA groups K/V heads']

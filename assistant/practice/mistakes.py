@@ -52,19 +52,21 @@ def _guide_line(problem: Problem, chunk: Chunk, said: str) -> str:
 
 
 def find_mistakes(sentences: list[str], chunk: Chunk, known_name=lambda name: False
-                  ) -> tuple[list[Contradiction], list[str]]:
-    """The contradictions in the learner's sentences (one per clause at fault), and the
-    sentences the checks find unsupported (numbers or names the guide does not state). A
-    name `known_name` knows (one the guide uses in another question: "GPUs") is the
-    learner's general knowledge, not an invention.
+                  ) -> tuple[list[Contradiction], list[str], list[str]]:
+    """The contradictions in the learner's sentences (one per clause at fault), the
+    sentences the checks find unsupported (numbers or names the guide does not state), and
+    of those the ones with a figure the guide does not state: a changed figure is likely a
+    wrong fact, where a name the guide never uses ("gRPC") is likely what the learner knows
+    besides. A name `known_name` knows (one the guide uses in another question: "GPUs") is
+    the learner's general knowledge, not an invention.
 
     >>> q38 = Chunk("Q38", 38, "Explain GQA.", "T", "Q38. Explain GQA.\\n\\n- **MQA (Multi-Query)**: Many Q heads, **1** K/V head (Fast, low VRAM).\\n- **GQA (Grouped Query)**: Groups of K/V heads. Used in Llama 2/3.")
-    >>> wrong, unsupported = find_mistakes(["MQA is slow.", "GQA has 2 K/V heads."], q38)
-    >>> [str(c) for c in wrong], unsupported
-    (['You said "MQA is slow"; the guide: "MQA (Multi-Query): Many Q heads, 1 K/V head (Fast, low VRAM)." [Q38]'], ['GQA has 2 K/V heads.'])
+    >>> wrong, unsupported, figures = find_mistakes(["MQA is slow.", "GQA has 2 K/V heads.", "GQA pairs well with PagedAttention."], q38)
+    >>> [str(c) for c in wrong], unsupported, figures
+    (['You said "MQA is slow"; the guide: "MQA (Multi-Query): Many Q heads, 1 K/V head (Fast, low VRAM)." [Q38]'], ['GQA has 2 K/V heads.', 'GQA pairs well with PagedAttention.'], ['GQA has 2 K/V heads.'])
     """
     found: dict[str, Contradiction] = {}
-    unsupported = []
+    unsupported, figures = [], []
     for sentence in sentences:
         problems = [p for p in check_statement(sentence, [chunk], chunk.title)
                     if not (p.kind == "unnamed" and known_name(p.term))]
@@ -78,7 +80,9 @@ def find_mistakes(sentences: list[str], chunk: Chunk, known_name=lambda name: Fa
             mine.append(found[said])
         if not wrong and any(p.kind in _UNBACKED for p in problems):
             unsupported.append(sentence)
-    return list(found.values()), unsupported
+            if any(p.kind == "number" for p in problems):
+                figures.append(sentence)
+    return list(found.values()), unsupported, figures
 
 
 # A number or a name the guide does not give: the sentence claims what the guide does not
