@@ -23,8 +23,10 @@ from pathlib import Path
 from eval.records import DATASETS_DIR
 
 DATASET = DATASETS_DIR / "grading" / "graded_answers.jsonl"
-# Written blind (by someone who never saw the grader's code or ran it) and graded once.
+# Written blind (by someone who never saw the grader's code or ran it), each graded once
+# before anything was fixed from what it showed.
 HOLDOUT = DATASETS_DIR / "grading" / "graded_answers_holdout.jsonl"
+BLIND2 = DATASETS_DIR / "grading" / "graded_answers_blind2.jsonl"
 PASSING = {"Good", "Easy"}
 
 
