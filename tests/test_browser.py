@@ -268,7 +268,7 @@ def test_practice_round_in_chromium(app_url):
         assert db.execute("SELECT question FROM reviews").fetchall() == [(1,)]
 
 
-def answer(page, turn: int, text: str) -> None:
+def answer_interview(page, turn: int, text: str) -> None:
     """Answer the interview's n-th question in its own form: while the page reruns, the last
     question's box is still on screen, and words typed into it are lost with it."""
     box = page.locator(f".st-key-interview_answer_{turn} textarea")
@@ -294,9 +294,9 @@ def test_mock_interview_in_chromium(app_url):
         before = clock.inner_text()
         page.wait_for_timeout(2_500)
         assert before.endswith("left") and clock.inner_text() != before  # the countdown moves
-        answer(page, 1, "Generative models create new content; discriminative ones classify.")
+        answer_interview(page, 1, "Generative models create new content; discriminative ones classify.")
         page.get_by_text("follow-up to Q1").wait_for(timeout=60_000)
-        answer(page, 2, "Training data, a model architecture and an inference pipeline.")
+        answer_interview(page, 2, "Training data, a model architecture and an inference pipeline.")
         page.get_by_role("button", name="Download the summary (Markdown)").wait_for(timeout=60_000)
         assert "/100" in page.get_by_test_id("stMetric").filter(has_text="Score").inner_text()
         ARTIFACTS.mkdir(exist_ok=True)

@@ -229,27 +229,37 @@ def _squash(word: str) -> str:
 
 def _spans(text: str, lacking: set[str]) -> list[str]:
     """The learner's words around each lacking word: the word and the next one or two
-    that are not function words ("multilingual models").
+    that are not function words ("multilingual models"), and the capitalised words of the
+    same name before it ("Red Teaming").
 
     >>> _spans("How do tokenizers affect multilingual models?", {"multilingual"})
     ['multilingual models']
     >>> _spans("Why do transformers need positions when RNNs don't?", {"rnns"})
     ['RNNs']
+    >>> _spans('What is "Red Teaming" in LLMs?', {"teaming"}), _spans("How is LLMOps different from MLOps?", {"llmops"})
+    (['Red Teaming'], ['LLMOps'])
     """
     words = [(m.group(0), m.group(0).lower().strip(".'")) for m in _WORD.finditer(text)]
     spans, i = [], 0
     while i < len(words):
         if words[i][1] in lacking:
-            j = i + 1
+            start, j = i, i + 1
             while j < len(words) and j <= i + 2 and not _function_word(words[j][1]):
                 j += 1
-            spans.append(" ".join(w for w, _ in words[i:j]))
+            while (start > 1 and words[i][0][:1].isupper() and words[start - 1][0][:1].isupper()
+                   and not _function_word(words[start - 1][1])):
+                start -= 1  # the first word of the question is capitalised as a sentence's
+            spans.append(" ".join(w for w, _ in words[start:j]))
             i = j
         else:
             i += 1
     return list(dict.fromkeys(spans))
 
 
+# Words of the ask, not of what is asked about ("LLMOps different from MLOps").
+_ASK_WORDS = frozenset("different differ differs difference differences compare compared similar versus vs".split())
+
+
 def _function_word(word: str) -> bool:
-    """A stopword, or a contraction ("don't", "it's"): never part of a named span."""
-    return word in STOPWORDS or "'" in word
+    """A stopword, a contraction ("don't", "it's") or a word of the ask: never part of a named span."""
+    return word in STOPWORDS or "'" in word or word in _ASK_WORDS or stem(word) in ASPECT_WORDS
