@@ -124,10 +124,9 @@ def _opposites(sentence: str, chunks: Sequence[Chunk], units: list[tuple[Block, 
     nothing against "massive reduction in VRAM": the two qualify different things."""
     source_words = {w.lower() for c in chunks for w in re.findall(r"[A-Za-z]+", c.text)}
     said, qualified, problems = terms(sentence), attached(sentence), []
-    # "not an approximation", "instead of updating all the weights": agreeing
-    denied = _denied(sentence) | _denial_span(sentence)
+    denied = _denial_span(sentence)  # "not an approximation", "instead of updating all the weights": agreeing
     for word in sorted({w.lower() for w in re.findall(r"[A-Za-z]+", sentence)}):
-        if word not in SIDE or SIDE[word] & source_words or stem(word) in denied or word in denied:
+        if word not in SIDE or SIDE[word] & source_words or stem(word) in denied:
             continue
         # "more expensive because ...": a function word after it is not what it qualifies
         near = {w for w in qualified.get(word, set()) if w and w not in _FUNCTION_STEMS}
@@ -150,14 +149,14 @@ _QUANTIFIERS = frozenset("all every entire more less fewer".split())
 
 
 def _denial_span(text: str) -> set[str]:
-    """The words a negation reaches, function words included ("instead of updating all the
-    weights" reaches "all").
+    """The words a negation reaches, stemmed, function words included ("instead of updating
+    all the weights" reaches "all"); a superset of `_denied`, which keeps content words only.
 
     >>> sorted(_denial_span("train adapters instead of updating all the weights"))
-    ['all', 'the', 'updating', 'weights']
+    ['all', 'the', 'updat', 'weight']
     """
     words = re.findall(r"[a-z]+", text.lower().replace("n't", "nt").replace("'", ""))
-    return {w for i in _negations(text) for w in words[i + 1 : i + 5]}
+    return {stem(w) for i in _negations(text) for w in words[i + 1 : i + 5]}
 
 
 def _unstated(sentence: str, source: str, question: str) -> list[Problem]:
