@@ -27,6 +27,9 @@ DATASET = DATASETS_DIR / "grading" / "graded_answers.jsonl"
 # before anything was fixed from what it showed.
 HOLDOUT = DATASETS_DIR / "grading" / "graded_answers_holdout.jsonl"
 BLIND2 = DATASETS_DIR / "grading" / "graded_answers_blind2.jsonl"
+BLIND3 = DATASETS_DIR / "grading" / "graded_answers_blind3.jsonl"
+BLIND4 = DATASETS_DIR / "grading" / "graded_answers_blind4.jsonl"
+BLIND = [HOLDOUT, BLIND2, BLIND3, BLIND4]
 PASSING = {"Good", "Easy"}
 
 

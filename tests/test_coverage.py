@@ -137,16 +137,17 @@ def rates(assistant, name):
 
 
 @pytest.mark.parametrize(
-    "name, hit1, not_covered, partial",
-    [("real_questions_dev.jsonl", 0.72, 0.6, 0.28), ("real_questions_holdout.jsonl", 0.75, 0.75, 0.3)],
+    "name, hit1, answered, not_covered, partial",
+    [("real_questions_dev.jsonl", 0.72, 0.9, 0.6, 0.28), ("real_questions_holdout.jsonl", 0.75, 0.9, 0.75, 0.3),
+     ("real_questions_blind.jsonl", 0.66, 0.87, 0.68, 0.4)],
 )
-def test_real_interview_questions(assistant, name, hit1, not_covered, partial):
+def test_real_interview_questions(assistant, name, hit1, answered, not_covered, partial):
     """Floors at or just under the measured rates (README, docs/coverage.md, `study eval`): questions the
     guide answers stay answered and are never refused; most it does not answer are not
     passed off as answered. Partly answered ones are the weak spot (docs/coverage.md)."""
     hit, share = rates(assistant, name)
     assert hit >= hit1, hit
-    assert share("answered", "answered") >= 0.9 and share("answered", "not_covered") == 0.0
+    assert share("answered", "answered") >= answered and share("answered", "not_covered") == 0.0
     assert 1 - share("not_covered", "answered") >= not_covered, share("not_covered", "answered")
     assert share("partial", "partial") >= partial, share("partial", "partial")
 

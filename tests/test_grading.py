@@ -239,3 +239,23 @@ def test_steps_in_the_opposite_order_are_a_contradiction(retriever):
     said = "You search first and then filter by date or author."
     assert [p.kind for p in check_statement(said, [q60], q60.title)] == ["order"]
     assert check_statement("Filter by date or author before the search.", [q60], q60.title) == []
+
+
+@pytest.mark.parametrize("number, said", [
+    (48, "Tree-of-thoughts never backtracks once it has picked a branch."),  # the guide: "backtracks if necessary"
+    (78, "To release a new model we overwrite the production model file."),  # the guide: "Never overwrite ..."
+])
+def test_an_action_denied_or_forbidden_the_other_way_is_a_contradiction(retriever, number, said):
+    q = chunk(retriever, number)
+    assert [p.kind for p in check_statement(said, [q], q.title)] == ["negation"]
+
+
+@pytest.mark.parametrize("number, said", [
+    (49, "Ask for a yes/no or JSON answer so the model doesn't ramble."),  # "to avoid verbose rambling"
+    (80, "Put it in a private VPC so it isn't exposed to the public internet."),  # "No public internet access"
+    (1, "Discriminative models don't create new content; they classify existing data."),  # Generative AI creates
+    (31, "Each token gets three vectors: a query, a key and a value."),  # "3. **Value (V)**": an ordinal, not a count
+])
+def test_agreeing_negations_and_list_ordinals_are_not_contradictions(retriever, number, said):
+    q = chunk(retriever, number)
+    assert [p for p in check_statement(said, [q], q.title) if p.kind in ("negation", "swapped")] == []

@@ -53,9 +53,8 @@ _OWN_SUBJECT = re.compile(r"^\W*(?:(?:and|or|so|then|while|but|whereas|thus|henc
 # Where a sentence turns to another subject: "Unlike MHA, MQA ...", "GQA groups heads; MQA ...".
 CLAUSE = re.compile(r"[;,]|\b(?:while|whereas|but|unlike|compared to|than)\b", re.I)
 _LEAD_IN = re.compile(r"^\s*(?:(?:and|then|in|for|with|during)\s+)?(?:the\s+)?$", re.I)
-# A name after these is what a clause compares with, not what it is about ("a middle ground
-# between MHA and MQA", "faster than MHA").
-# A name after these is compared with or placed in time, not the subject ("... after tokenization").
+# A name after these is compared with ("faster than MHA") or placed in time ("... after
+# tokenization"), not what the clause is about.
 _OBJECT = re.compile(r"\b(?:between|than|unlike|vs\.?|versus|compared (?:to|with)|like|from|over"
                      r"|after|before|during|until|following|prior to)\s+(?:the\s+)?$", re.I)
 # A name followed by ":" leads a description of it ("**MQA (Multi-Query)**: ...").
@@ -64,6 +63,7 @@ _DEFINES = re.compile(r"[*_\s]*(?:\([^()]*\))?[*_\s]*:")
 _ALIAS_LINK = re.compile(r"^\s*(?:[:=(\-\u2013\u2014]|is|aka|also called|or)?\s*(?:an?|the)?\s*$", re.I)
 # "X: Y (...)" or "X (Y)" with Y a bare name: a claim that X is Y.
 _BARE_NAME_END = re.compile(r"^\s*(?:[().,;:]|$)")
+_ORDINAL = re.compile(r"^\s*\d+\.\s+")
 
 
 def terms(text: str) -> set[str]:
@@ -78,7 +78,7 @@ class Subject:
     @property
     def body(self) -> set[str]:
         """The block's terms without its own names: what the source says of it."""
-        text = self.block.text
+        text = _ORDINAL.sub("", self.block.text)  # "3.  **Value (V)**": the 3 counts nothing
         for name in self.names:
             text = text.replace(name, " ")
         return terms(text) | numbers(text)
@@ -239,7 +239,7 @@ def _alias_claims(sentence: str, inside: list[tuple[int, int, int]], subjects: l
 def _mine(me: Subject, siblings: list[Subject]) -> set[str]:
     """What the source says of `me`, with the names of the siblings its line refers to
     (PPO's "Use the RM to optimize" makes "reward model" PPO's too)."""
-    own = terms(me.block.text) | numbers(me.block.text)
+    own = terms(_ORDINAL.sub("", me.block.text)) | numbers(me.block.text)
     for s in siblings:
         if any(len(n) >= 2 and re.search(rf"(?<![\w-]){_loose(n)}(?![\w-])", me.block.text, re.I) for n in s.names):
             own |= terms(" ".join(s.names))

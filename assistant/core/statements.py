@@ -24,12 +24,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.core.attributes import CLAUSE, GENERIC, OTHER_SIDE, SIDE, Problem, attached, swaps, terms
+from assistant.core.attributes import CLAUSE, GENERIC, OTHER_SIDE, SIDE, Problem, attached, subjects_of, swaps, terms
 from assistant.core.blocks import Block, blocks_of
 from assistant.core.citations import CITATION
 from assistant.core.counts import NUMBER_WORDS, misplaced, numbers, own_counts
 from assistant.core.names import named_in, names_in, spelled_out, unknown_title_terms
 from assistant.core.order import reversed_orders
+from assistant.core.polarity import flipped
 from assistant.core.text import STOPWORDS, akin, content_terms, stem
 from assistant.core.types import Chunk
 
@@ -59,6 +60,28 @@ def _negated(text: str) -> bool:
 def _negations(text: str) -> list[int]:
     words = re.findall(r"[a-z]+", text.lower().replace("n't", "nt").replace("'", ""))
     return [i for i, w in enumerate(words) if w in _NEGATION or (i and (words[i - 1], w) in _NEGATING_PAIRS)]
+
+
+def _polarity(sentence: str, chunks: Sequence[Chunk]) -> list[Problem]:
+    """An action the source does that the sentence denies, or the reverse ("it doesn't
+    backtrack" where the source "backtracks if necessary"): `assistant.core.polarity`."""
+    out = []
+    for chunk in chunks:
+        units = _lines([chunk])
+        if hit := flipped(sentence, [line for _, line in units], chunk.title):
+            block = next(b for b, line in units if line == hit[1])
+            if _about_another(sentence, block, [chunk]):
+                continue
+            out.append(Problem("negation", f"Q{chunk.number} says the opposite: {hit[1].strip()[:80]}", "", block))
+    return out
+
+
+def _about_another(sentence: str, block: Block, chunks: Sequence[Chunk]) -> bool:
+    """Whether the sentence names another of the things compared and not the block's own:
+    "Discriminative models don't create new content" is not measured against "Generative AI:
+    Creates new content"."""
+    said, names = terms(sentence), {s.block: terms(" ".join(s.names)) for s in subjects_of(chunks)}
+    return not said & names.get(block, set()) and any(said & n for b, n in names.items() if b != block)
 
 
 def _denied(text: str) -> set[str]:
@@ -91,10 +114,10 @@ def _flips(sentence: str, chunks: Sequence[Chunk]) -> list[Problem]:
     units = _lines(chunks)
     if not units or len(terms(sentence)) < 2:
         return []
-    return _denials(sentence, units) + _opposites(sentence, chunks, units)
+    return _denials(sentence, units, chunks) + _opposites(sentence, chunks, units)
 
 
-def _denials(sentence: str, units: list[tuple[Block, str]]) -> list[Problem]:
+def _denials(sentence: str, units: list[tuple[Block, str]], chunks: Sequence[Chunk]) -> list[Problem]:
     """A negation the closest source line lacks, or the reverse; clause by clause too, where
     the closest source clause and its whole line must both disagree ("Without caching, we'd
     re-compute ..." is negated as a line, plain in its second clause). The negation must
@@ -111,7 +134,8 @@ def _denials(sentence: str, units: list[tuple[Block, str]]) -> list[Problem]:
             return [Problem("negation", f"Q{block.number} says the opposite: {best.strip()[:80]}", at, block)]
         # "it matters for lookups rather than math or logic" where a plain line says "crucial for math, logic"
         mine = _denied(part)
-        if len(mine) >= 2 and (plain := [u for u in units if not _negated(u[1]) and mine <= terms(u[1])]):
+        plain = [u for u in units if not _negated(u[1]) and mine <= terms(u[1]) and not _about_another(part, u[0], chunks)]
+        if len(mine) >= 2 and plain:
             return [Problem("negation", f"Q{plain[0][0].number} says: {plain[0][1].strip()[:80]}", at, plain[0][0])]
     return []
 
@@ -236,6 +260,8 @@ def check_statement(sentence: str, chunks: Sequence[Chunk], question: str = "") 
     problems += _numbers(plain, source)
     problems += _unnamed(plain, source, question)
     problems += [p for p in _flips(plain, chunks) if p not in problems]
+    if not any(p.kind == "negation" for p in problems):
+        problems += _polarity(plain, chunks)[:1]
     problems += [Problem("order", f"Q{c.number} puts '{b}' before '{a}'") for c in chunks
                  for a, b in reversed_orders(plain, f"{c.title}\n{c.text}")][:1]
     problems += _unstated(plain, source, question)
