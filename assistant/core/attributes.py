@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.core.blocks import Block, blocks_of
-from assistant.core.counts import numbers
+from assistant.core.counts import numbers, without_ordinals
 from assistant.core.glossary import OPPOSITES
 from assistant.core.text import akin, content_terms, stem
 from assistant.core.types import Chunk
@@ -63,7 +63,6 @@ _DEFINES = re.compile(r"[*_\s]*(?:\([^()]*\))?[*_\s]*:")
 _ALIAS_LINK = re.compile(r"^\s*(?:[:=(\-\u2013\u2014]|is|aka|also called|or)?\s*(?:an?|the)?\s*$", re.I)
 # "X: Y (...)" or "X (Y)" with Y a bare name: a claim that X is Y.
 _BARE_NAME_END = re.compile(r"^\s*(?:[().,;:]|$)")
-_ORDINAL = re.compile(r"^\s*\d+\.\s+")
 
 
 def terms(text: str) -> set[str]:
@@ -78,7 +77,7 @@ class Subject:
     @property
     def body(self) -> set[str]:
         """The block's terms without its own names: what the source says of it."""
-        text = _ORDINAL.sub("", self.block.text)  # "3.  **Value (V)**": the 3 counts nothing
+        text = without_ordinals(self.block.text)
         for name in self.names:
             text = text.replace(name, " ")
         return terms(text) | numbers(text)
@@ -239,7 +238,7 @@ def _alias_claims(sentence: str, inside: list[tuple[int, int, int]], subjects: l
 def _mine(me: Subject, siblings: list[Subject]) -> set[str]:
     """What the source says of `me`, with the names of the siblings its line refers to
     (PPO's "Use the RM to optimize" makes "reward model" PPO's too)."""
-    own = terms(_ORDINAL.sub("", me.block.text)) | numbers(me.block.text)
+    own = terms(without_ordinals(me.block.text)) | numbers(me.block.text)
     for s in siblings:
         if any(len(n) >= 2 and re.search(rf"(?<![\w-]){_loose(n)}(?![\w-])", me.block.text, re.I) for n in s.names):
             own |= terms(" ".join(s.names))

@@ -44,6 +44,15 @@ def _normal(n: str) -> str:
 _ORDINAL = re.compile(r"(?m)^\s*\d+\.(?:\s+|$)")
 
 
+def without_ordinals(text: str) -> str:
+    """The text without its list ordinals: "3.  **Value (V)**" counts nothing.
+
+    >>> without_ordinals("3.  Value: what I pass on; top 5")
+    ' Value: what I pass on; top 5'
+    """
+    return _ORDINAL.sub(" ", text)
+
+
 def numbers(text: str) -> set[str]:
     """Numbers a text states, number words as digits; "1,000" and "1000" alike.
 
@@ -54,7 +63,7 @@ def numbers(text: str) -> set[str]:
     >>> numbers("a learning rate like 2e-5")
     {'2e-5'}
     """
-    text = _ORDINAL.sub(" ", text)  # "3.  **Value (V)**": a list's ordinal counts nothing
+    text = without_ordinals(text)
     found = {m.group(0) for m in _NUMBER.finditer(text)} | {m.group(0) for m in _UNIT.finditer(text)}
     found |= {str(round(float(m.group(1)) * _SCALE[m.group(2)])) for m in _MAGNITUDE.finditer(text)}
     words = re.findall(r"[a-z]+|[^\sa-z]", text.lower())
@@ -95,7 +104,7 @@ def contexts(text: str) -> dict[str, list[tuple[set[str], str]]]:
     (True, False)
     """
     out: dict[str, list[tuple[set[str], str]]] = {}
-    for sentence in re.split(r"(?<=[.!?;])\s+|\n+", _ORDINAL.sub(" ", text)):
+    for sentence in re.split(r"(?<=[.!?;])\s+|\n+", without_ordinals(text)):
         words = _words(sentence)
         for i, (term, is_number, _) in enumerate(words):
             if not is_number or not _counts([w[2].lower() for w in words], i):

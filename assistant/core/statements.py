@@ -134,8 +134,8 @@ def _denials(sentence: str, units: list[tuple[Block, str]], chunks: Sequence[Chu
             return [Problem("negation", f"Q{block.number} says the opposite: {best.strip()[:80]}", at, block)]
         # "it matters for lookups rather than math or logic" where a plain line says "crucial for math, logic"
         mine = _denied(part)
-        plain = [u for u in units if not _negated(u[1]) and mine <= terms(u[1]) and not _about_another(part, u[0], chunks)]
-        if len(mine) >= 2 and plain:
+        if len(mine) >= 2 and (plain := [u for u in units if not _negated(u[1]) and mine <= terms(u[1])
+                                         and not _about_another(part, u[0], chunks)]):
             return [Problem("negation", f"Q{plain[0][0].number} says: {plain[0][1].strip()[:80]}", at, plain[0][0])]
     return []
 
