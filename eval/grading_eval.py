@@ -29,7 +29,11 @@ HOLDOUT = DATASETS_DIR / "grading" / "graded_answers_holdout.jsonl"
 BLIND2 = DATASETS_DIR / "grading" / "graded_answers_blind2.jsonl"
 BLIND3 = DATASETS_DIR / "grading" / "graded_answers_blind3.jsonl"
 BLIND4 = DATASETS_DIR / "grading" / "graded_answers_blind4.jsonl"
-BLIND = [HOLDOUT, BLIND2, BLIND3, BLIND4]
+BLIND5 = DATASETS_DIR / "grading" / "graded_answers_blind5.jsonl"
+BLIND = [HOLDOUT, BLIND2, BLIND3, BLIND4, BLIND5]
+# Written the same way (guide only), a good and a reversed answer for 36 questions, and read
+# while the checks were improved: a development set, not a blind one.
+DEV2 = DATASETS_DIR / "grading" / "graded_answers_dev2.jsonl"
 PASSING = {"Good", "Easy"}
 
 

@@ -28,7 +28,7 @@ def run_eval(settings: Settings, answer_settings: Settings, datasets: list[Path]
     paths = datasets or sorted(DATASETS_DIR.glob("*.jsonl"))
     # Practice grading is evaluated on its own file of graded answers (every default run).
     graded = ([p for p in paths if grading_eval.is_graded_answers(p)] if datasets
-              else [grading_eval.DATASET, *grading_eval.BLIND])
+              else [grading_eval.DATASET, grading_eval.DEV2, *grading_eval.BLIND])
     paths = [p for p in paths if p not in graded]
     records = [(Path(path).stem, r) for path in paths for r in load(path)]
     if limit:

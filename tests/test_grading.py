@@ -17,7 +17,7 @@ from assistant.practice.export import markdown_sheet, study_cards
 from assistant.practice.grading import Grader, key_points
 from assistant.practice.schedule import rating
 from assistant.runtime import open_assistant
-from eval.grading_eval import DATASET, grade_all, load_answers, summarise
+from eval.grading_eval import BLIND2, BLIND3, BLIND4, BLIND5, DATASET, DEV2, HOLDOUT, grade_all, load_answers, summarise
 from tests.conftest import call_study
 from ui.render import guide_text_markdown
 
@@ -122,6 +122,17 @@ def test_correct_sentences_still_pass(retriever, number, sentence):
     assert check_statement(sentence, [chunk(retriever, number)]) == []
 
 
+def test_siblings_are_named_without_the_head_word_they_share(retriever):
+    """Q1 compares "Generative AI" and "Discriminative AI": a learner says "generative
+    models", and the swap of their probabilities is still caught."""
+    q1 = [chunk(retriever, 1)]
+    swapped = check_statement("Generative models learn the conditional probability, whereas discriminative "
+                              "models learn the joint distribution.", q1)
+    assert {p.kind for p in swapped} == {"swapped"} and any("'conditional'" in p.detail for p in swapped)
+    assert check_statement("Generative models learn the joint distribution, discriminative models the "
+                           "conditional probability.", q1) == []
+
+
 def test_a_clause_goes_on_about_its_subject_until_it_opens_on_another(retriever):
     """A model's "while classifying" is still about Generative AI; a learner's "and a network
     is trained to remove it" after the forward process is about the reverse process."""
@@ -173,6 +184,17 @@ def test_the_graded_answer_set_meets_its_goals(grader):
     assert summary["good_rated_good"] >= 0.9
 
 
+@pytest.mark.parametrize("path, passed", [(HOLDOUT, 6), (BLIND2, 8), (BLIND3, 6), (BLIND4, 9), (BLIND5, 4), (DEV2, 7)])
+def test_the_other_graded_sets_hold_their_measured_rates(grader, path, passed):
+    """The rates docs/study.md reports (`python -m eval.grading_eval --dataset FILE`): good
+    answers rated Good/Easy on every set, and no more wrong or reversed ones passing than
+    measured. The goal of none passing is not met: reversals that keep the guide's words
+    need an understanding of roles and directions the checks do not have."""
+    summary = summarise(grade_all(load_answers(path), grader))
+    assert summary["good_rated_good"] >= 0.9, summary
+    assert summary["wrong_or_reversed_rated_good"] <= passed, summary
+
+
 @pytest.mark.parametrize("number, answer", [
     # reversed with words that are opposites: cheap/expensive, exact/approximate, linear/quadratic, increase/reduce
     (79, "Real-time inference is latency critical, like a chat where the user waits for a stream. Batch is "
@@ -186,6 +208,58 @@ def test_the_graded_answer_set_meets_its_goals(grader):
 def test_reversals_a_learner_found_are_named(grader, number, answer):
     grade = grader.grade(number, answer)
     assert grade.contradictions and grade.score < 60
+
+
+@pytest.mark.parametrize("number, reversed_, right", [
+    # opposites: maximize/minimize, weak/powerful; "the more expensive option" says it of Batch
+    (3, "Training learns patterns by maximizing the loss, and the architecture is a Transformer.",
+     "Training minimizes a loss through optimization over large, high-quality datasets."),
+    (44, "Few-shot gives the instruction plus 3-5 examples, but it is a weak way to improve performance.",
+     "Few-shot, giving 3-5 examples, is a powerful low-effort way to improve performance."),
+    (79, "Batch processing of reviews overnight is the more expensive option; real-time chat is latency critical.",
+     "Batch is the cheaper option because the GPU stays saturated; real-time is latency critical."),
+    (29, "To reduce hallucinations, ground the answers with RAG and raise the temperature.",  # "Lower Temperature"
+     "Lower the temperature to reduce randomness, and ground answers with RAG."),
+    # two opposite actions with their objects exchanged
+    (20, "Catastrophic forgetting: with LoRA you freeze the small adapter matrices and retrain the main weights.",
+     "Catastrophic forgetting: with LoRA you freeze the main weights and train only the adapters."),
+    # orders: "at the end" follows all before it; "afterwards" is "then"; "- Step 2:" steps are a procedure
+    (17, "First you train a reward model on rankings of outputs, then PPO optimizes the policy, and at the end "
+         "you do supervised fine-tuning on demonstrations.",
+     "First SFT on human demonstrations, then a reward model learns human preferences, and at the end PPO uses "
+     "the reward model to optimize the policy."),
+    (96, "Put the CREATE TABLE statements in the prompt, generate the SQL and execute it with a read-only user, "
+         "and afterwards validate the SQL syntax.",
+     "Inject the CREATE TABLE statements, generate the SQL, validate the syntax, and afterwards execute it with "
+     "a read-only user."),
+])
+def test_opposite_words_and_stated_orders_are_read_both_ways(grader, number, reversed_, right):
+    wrong = grader.grade(number, reversed_)
+    assert wrong.contradictions and wrong.score < 40 and rating(wrong.score).name not in ("Good", "Easy")
+    assert grader.grade(number, right).contradictions == []
+
+
+@pytest.mark.parametrize("number, right, reversed_", [
+    # what follows "than" is compared with, not asserted; "nobody" denies as "not" does
+    (7, "Pre-training on general text, then fine-tuning on your task: far cheaper than training from scratch every time.",
+     "We train every LLM from scratch for each application."),
+    (23, "Abilities nobody explicitly designed, which appear suddenly at scale, like arithmetic and code generation.",
+     "Emergent abilities are explicitly designed into the model and improve smoothly with scale."),
+])
+def test_comparisons_and_negative_pronouns_agree_with_a_negated_line(grader, number, right, reversed_):
+    assert grader.grade(number, right).contradictions == []
+    assert grader.grade(number, reversed_).contradictions
+
+
+@pytest.mark.parametrize("answer", [
+    # "as big as 70B" qualifies nothing the parse sees and is no opposite of "a tiny subset"
+    "PEFT fine-tunes only a tiny subset of parameters. QLoRA runs LoRA on a 4-bit quantized base model, so you "
+    "can fine-tune a model as big as 70B on 2 GPUs.",
+    # the sentence denies "update" itself: its "frozen" is the contrast it draws, not the opposite of the guide
+    "Instead of updating all the weights, you keep the model frozen and train only a tiny subset of parameters.",
+])
+def test_a_loose_or_self_contrasted_opposite_is_not_a_contradiction(grader, answer):
+    assert grader.grade(27, answer).contradictions == []
 
 
 @pytest.mark.parametrize("number, answer", [

@@ -20,6 +20,7 @@ QUESTION_ASKS: dict[str, str] = {
     "training": r"\bhow (?:is|are|do you|would you|to) [\w\s-]{0,30}\btrain(?:ed)?\b|\btrained from scratch\b",
     "limits": r"\blimitations?\b|\bdrawbacks?\b|\bdownsides?\b|\bdisadvantages?\b|\bweakness(?:es)?\b|\bpitfalls?\b"
               r"|\bshortcomings?\b",
+    "steps": r"\b(?:steps?|stages?|phases?)\b(?! by step)",
     # asked for outright, at the start of a clause ("how long should ...", not "quantify how often")
     "duration": r"(?:^|[,;?]\s*|\band\s+)how (?:long|much time)\b",
     "amount": r"(?:^|[,;?]\s*|\band\s+)(?:how (?:many|much|big|large|often|small)\b(?! time)|what (?:size|percentage|threshold)\b)",
@@ -32,6 +33,7 @@ ANSWER_CUES: dict[str, str] = {
            r"|\bbecause\b|\bso that\b",
     "how_it_works": r"(?m)^\s*(?:1\.|2\.)\s|\bmechanism\b|\bprocess\b|\bworks? by\b|\bstep\b",
     "training": r"\btrain(?:ed|ing)?\b.*\b(?:objective|loss|data|on)\b|\bobjective\b",
+    "steps": r"(?m)^\s*(?:1\.|2\.)\s|\bsteps?\b|\bstages?\b|\bphases?\b|\bfirst\b.*\bthen\b|\u2192|->|\\rightarrow",
     "limits": r"\btrade-?offs?\b|\bcons\b|\bconstraint\b|\bbottleneck\b|\bchallenges?\b|\bfailure\b|\blimit"
               r"|\bdegradation\b|\bprone\b|\bbias\b|\bburden\b|\bhardest\b",
     "duration": r"\d+\s*(?:ms|s|sec|seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b|\bovernight\b",
@@ -90,7 +92,7 @@ def ask_clause(question: str, ask: str) -> str:
 
 
 _DEFINITION = re.compile(
-    r"^\s*(?:what(?:'s| is| are)|explain|define|describe)\s+(?:the |a |an )?(?:concept of |term )?[\"']?"
+    r"^\s*(?:what(?:'s| is| are)|explain|define|describe)\s+(?:the |a |an )?(?:concept of |term )?(?!some\b)[\"']?"
     r"([^?,.;\"']+?)[\"']?\s*(?:\?|$|,|\.|\band\b|\bin\b)",
     re.I,
 )

@@ -56,8 +56,8 @@ class CoverageModel:
     """Logistic weights over FEATURES: the cited lines answer the question when the
     probability is at least `threshold`."""
 
-    weights: tuple[float, ...] = (0.550, 2.181, -0.685, -2.141)
-    bias: float = -1.695
+    weights: tuple[float, ...] = (0.550, 2.189, -0.674, -2.138)
+    bias: float = -1.704
     threshold: float = 0.236
 
 
@@ -106,10 +106,12 @@ class CoverageJudge:
             for c in index.chunks
         }
         self._asks = {c.number: asks_met(c.title, c.text.partition("\n\n")[2]) for c in index.chunks}
-        # What each question is about: its heading and its bold leads ("- **QLoRA**: ...").
+        # What each question is about: the term its heading defines ("embeddings" in "Explain
+        # the concept of embeddings in NLP", not "NLP"), else the whole heading, and its bold
+        # leads ("- **QLoRA**: ...").
         self._subjects = {
             c.number: {_squash(stem(w)) for b in blocks_of(c.number, c.text) for n in b.subjects for w in tokens(n)}
-            | {_squash(stem(w)) for w in tokens(c.title)}
+            | {_squash(stem(w)) for w in tokens(_heading_subject(c.title))}
             for c in index.chunks
         }
 
@@ -206,7 +208,17 @@ class CoverageJudge:
         if self.gaps(query.text, numbers) & FIGURES or self.unknown_names(query.text):
             return True
         term = self.words(defined_term(query.text))
-        return 0 < len(term) <= 4 and not any(self._is_subject(w, numbers) for w in term)
+        if not 0 < len(term) <= 4:
+            return False
+        # "1-bit quantization": the guide defines quantization, never its 1-bit kind.
+        # A hyphenated spelling of the guide's own words ("retrieval-augmented") is not
+        # foreign; one with a figure ("1-bit") is a kind the guide does not name.
+        foreign, _ = self.uncovered(" ".join(term), numbers)
+        everywhere = list(self._stems)
+        if any(rarity(w) >= 0.7 and (any(c.isdigit() for c in w) or not all(self._in(p, everywhere) for p in w.split("-")))
+               for w in foreign):
+            return True
+        return not any(self._is_subject(w, numbers) for w in term)
 
     def _is_subject(self, word: str, numbers: Sequence[int]) -> bool:
         """Is `word` what one of the questions is about ("re-ranking" meets "Reranker")?"""
@@ -221,6 +233,19 @@ class CoverageJudge:
     def _context_in_scope(self, query: GuideQuery) -> bool:
         last = query.history[-1]
         return self.scope.probability(self.scope.features(last)) >= self.scope.model.threshold
+
+
+_NOT_A_TERM = re.compile(r"(?:the )?(?:differences?|main|key|common|different|types?|best|your|how)\b", re.I)
+
+
+def _heading_subject(title: str) -> str:
+    """The term a heading defines, or the whole heading when it defines none.
+
+    >>> _heading_subject("Explain the concept of embeddings in NLP."), _heading_subject("How do you chunk documents?")
+    ('embeddings', 'How do you chunk documents?')
+    """
+    term = defined_term(title)
+    return term if term and len(term.split()) <= 5 and not _NOT_A_TERM.match(term) else title
 
 
 def _squash(word: str) -> str:

@@ -20,6 +20,7 @@ from assistant.core.blocks import Block, blocks_of
 from assistant.core.counts import numbers, without_ordinals
 from assistant.core.glossary import OPPOSITES
 from assistant.core.text import akin, content_terms, stem
+from assistant.core.subjects import Subject, subjects_of, terms
 from assistant.core.types import Chunk
 
 
@@ -63,66 +64,6 @@ _DEFINES = re.compile(r"[*_\s]*(?:\([^()]*\))?[*_\s]*:")
 _ALIAS_LINK = re.compile(r"^\s*(?:[:=(\-\u2013\u2014]|is|aka|also called|or)?\s*(?:an?|the)?\s*$", re.I)
 # "X: Y (...)" or "X (Y)" with Y a bare name: a claim that X is Y.
 _BARE_NAME_END = re.compile(r"^\s*(?:[().,;:]|$)")
-
-
-def terms(text: str) -> set[str]:
-    return set(content_terms(text))
-
-
-@dataclass(frozen=True)
-class Subject:
-    names: tuple[str, ...]
-    block: Block
-
-    @property
-    def body(self) -> set[str]:
-        """The block's terms without its own names: what the source says of it."""
-        text = without_ordinals(self.block.text)
-        for name in self.names:
-            text = text.replace(name, " ")
-        return terms(text) | numbers(text)
-
-
-def subjects_of(chunks: Sequence[Chunk]) -> list[Subject]:
-    """The compared things: list items with a bold lead, table rows by their first cell and
-    table columns by their header ("Pre-training" | "Fine-tuning"); "BLEU / ROUGE" is also
-    "BLEU" and "ROUGE"."""
-    out = []
-    for chunk in chunks:
-        blocks = blocks_of(chunk.number, chunk.text)
-        for b in blocks:
-            names = _row_names(b) if b.kind == "row" else b.subjects if b.kind == "item" else ()
-            if names:
-                parts = [p.strip() for n in names for p in n.split("/") if "/" in n and len(p.strip()) >= 2]
-                out.append(Subject(tuple(dict.fromkeys([*names, *parts])), b))
-        out += _columns(chunk.number, [b for b in blocks if b.kind == "row"])
-    return out
-
-
-def _cells(line: str) -> list[str]:
-    return [re.sub(r"\*\*", "", c).strip() for c in line.strip().strip("|").split("|")]
-
-
-def _row_names(row: Block) -> tuple[str, ...]:
-    """ "| **GANs** (Generative Adversarial Networks) | ..." -> ("GANs", "Generative Adversarial Networks")."""
-    first = row.lines[0].strip().strip("|").split("|")[0]
-    bold = re.search(r"\*\*([^*]+)\*\*", first)
-    alias = re.search(r"\(([^()]+)\)", first)
-    names = [bold.group(1).strip()] if bold else [_cells(row.lines[0])[0]]
-    return tuple(n for n in names + ([alias.group(1).strip()] if alias else []) if n)
-
-
-def _columns(number: int, rows: list[Block]) -> list[Subject]:
-    """Each table column after the first as a compared thing: its header names it, its cells
-    are what the table says of it."""
-    out = []
-    for header in dict.fromkeys(r.header for r in rows if r.header):
-        cells = [_cells(r.lines[0]) for r in rows if r.header == header]
-        for j, name in enumerate(_cells(header[0])[1:], start=1):
-            column = tuple(c[j] for c in cells if j < len(c))
-            if name and column:
-                out.append(Subject((name,), Block(number, "column", (name, *column))))
-    return out
 
 
 def _loose(name: str) -> str:
@@ -245,9 +186,13 @@ def _mine(me: Subject, siblings: list[Subject]) -> set[str]:
     return own
 
 
+_DENIED = re.compile(r"(?:\b(?:not|no|never|without|cannot)|n't)(?:\s+[\w-]+){1,3}", re.I)
+
+
 def _misattributed(clause: str, said: str, me: Subject, subjects: list[Subject],
                    chunks: Sequence[Chunk]) -> list[Problem]:
     siblings = _siblings(me, subjects)
+    clause = _DENIED.sub(" ", clause)  # "Discriminative models don't create new content" gives it nothing
     compared = {s.block for s in subjects}
     chunk = next(c for c in chunks if c.number == me.block.number)
     neutral = [b for b in blocks_of(chunk.number, chunk.text) if b not in compared]
@@ -273,13 +218,18 @@ def attached(text: str) -> dict[str, set[str]]:
     """Each word and the word it qualifies, if the next is one: "low VRAM" gives "low" ->
     {"vram"}, "high-quality" gives "high" -> {"quality"}; before punctuation or at the end,
     a word qualifies nothing ("")."""
-    toks = [t for t in _WORD.findall(text.lower()) if t != "-"]
+    toks = [t for t in _WORD.findall(text.lower()) if t not in ("-", "a", "an", "the")]  # "raise the temperature"
     out: dict[str, set[str]] = {}
     for i, tok in enumerate(toks):
         if tok.isalnum():
             nxt = toks[i + 1] if i + 1 < len(toks) else ""
             out.setdefault(tok, set()).add(stem(nxt) if nxt.isalnum() and nxt not in _FILLER else "")
     return out
+
+
+_EMPTY_HEADS = frozenset({""})
+# Nouns that name no thing of their own: "the more expensive option" says "expensive" of the subject.
+GENERIC_HEADS = _EMPTY_HEADS | {stem(w) for w in "option choice approach way one thing solution method technique".split()}
 
 
 def _reversed(clause: str, said: str, me: Subject) -> list[Problem]:
@@ -291,7 +241,8 @@ def _reversed(clause: str, said: str, me: Subject) -> list[Problem]:
         if word not in SIDE or SIDE[word] & mine.keys():
             continue
         for opposite in sorted(OTHER_SIDE[word] & mine.keys()):
-            if qualified & mine[opposite] or qualified == {""}:
+            if (qualified & mine[opposite] or qualified <= _EMPTY_HEADS
+                    or (mine[opposite] == {""} and qualified <= GENERIC_HEADS)):
                 detail = f"'{word}' where Q{me.block.number} says '{opposite}' of {me.names[0]}"
                 out.append(Problem("negation", detail, said, me.block))
                 break

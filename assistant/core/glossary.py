@@ -71,7 +71,7 @@ ABBREVIATIONS: dict[str, str] = {
 # gives it the other is reversed. Each side lists the forms a learner writes.
 OPPOSITES: tuple[tuple[str, str], ...] = (
     ("fast faster fastest quick quicker", "slow slower slowest"),
-    ("high higher highest", "low lower lowest"),
+    ("high higher highest raise raises raising", "low lower lowest"),
     ("more", "less fewer"),
     ("increase increases increased increasing raise raises raising",
      "decrease decreases decreased decreasing reduce reduces reduced reducing reduction"),
@@ -93,6 +93,8 @@ OPPOSITES: tuple[tuple[str, str], ...] = (
     ("all every entire", "subset fraction portion"),
     ("exact exactly", "approximate approximately approximation"),
     ("linear linearly", "quadratic quadratically"),
+    ("minimize minimizes minimizing minimization minimum", "maximize maximizes maximizing maximization maximum"),
+    ("powerful strong stronger effective", "weak weaker ineffective"),
 )
 
 # Words a paraphrase trades for each other: graded as one term.

@@ -14,9 +14,12 @@ import re
 
 from assistant.core.text import akin, content_terms
 
-_FORWARD = re.compile(r"\bthen\b|\bbefore\b|\bfollowed by\b|\bprior to\b|->|\u2192|\\rightarrow", re.I)
+_FORWARD = re.compile(r"\bthen\b|\bbefore\b|\bfollowed by\b|\bprior to\b|\bafterwards?\b|\bafter that\b"
+                      r"|\bsubsequently\b|->|\u2192|\\rightarrow", re.I)
 _BACKWARD = re.compile(r"\bafter\b|\bonce\b", re.I)
-_STEP = re.compile(r"^\s*(\d+)\.\s+(.*)$")
+# What follows comes after everything the sentence said before it ("..., and at the end SFT").
+_LAST = re.compile(r"\bfinally\b|\blastly\b|\bat the (?:very )?end\b|\blast of all\b", re.I)
+_STEP = re.compile(r"^\s*(?:[-*]\s*)?(?:step\s+)?(\d+)[.:]\s+(.*)$", re.I)  # "1. Retrieve", "- Step 2: Validate"
 _CLAUSE_EDGE = re.compile(r"[.;:!?]")
 WINDOW = 2  # content words taken on each side of a marker
 
@@ -40,6 +43,8 @@ def orders(text: str) -> set[tuple[str, str]]:
     [('retrieval', 'rerank')]
     >>> orders("Summarize parts, then summarize the summaries.")
     set()
+    >>> sorted(orders("Train a reward model and at the end run PPO."))
+    [('model', 'ppo'), ('model', 'run'), ('reward', 'ppo'), ('reward', 'run'), ('train', 'ppo'), ('train', 'run')]
     """
     out: set[tuple[str, str]] = set()
     for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
@@ -55,6 +60,9 @@ def orders(text: str) -> set[tuple[str, str]]:
                 out |= _pairs(_near(right, last=False), _near(left, last=True))
             elif rest.strip():
                 out |= _pairs(_near(right, last=True), _near(rest, last=False))
+        for marker in _LAST.finditer(sentence):
+            right = _CLAUSE_EDGE.split(sentence[marker.end():])[0]
+            out |= _pairs(set(content_terms(sentence[: marker.start()])), _near(right, last=False))
     return out
 
 

@@ -19,7 +19,7 @@ import re
 
 from assistant.core.text import STOPWORDS, akin, content_terms, stem
 
-_DENY = frozenset("not no never cannot cant dont doesnt didnt isnt arent wasnt werent wont shouldnt nor".split())
+_DENY = frozenset("not no never cannot cant dont doesnt didnt isnt arent wasnt werent wont shouldnt nor nobody nothing".split())
 # Verbs that deny by meaning, with a reach no word count can fix ("avoid constantly reading
 # and writing the slow HBM"): what follows them in the clause is judged in neither polarity.
 _UNSURE = frozenset(stem(w) for w in "avoid avoids avoiding avoided prevent prevents preventing prevented without stop"

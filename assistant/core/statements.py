@@ -8,7 +8,8 @@ a learner's answer alike:
   names, or one thing called by another's name ("MQA: Grouped Query");
 - negation: an attribute whose opposite the source gives the same thing ("high temperature
   is deterministic" where High is "Random, creative"), or a negation the closest source
-  line lacks, or the reverse;
+  line lacks, or the reverse, or two opposite actions with their objects exchanged
+  ("freeze the adapters, retrain the main weights");
 - number: a number the source never states, or states only of something else ("2 K/V
   heads" where the only "2" is in "Llama 2/3");
 - order: two steps in the order opposite to the source's ("execute, then validate" where
@@ -24,10 +25,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.core.attributes import CLAUSE, GENERIC, OTHER_SIDE, SIDE, Problem, attached, subjects_of, swaps, terms
+from assistant.core.attributes import (CLAUSE, GENERIC, GENERIC_HEADS, OTHER_SIDE, SIDE, Problem, attached, subjects_of,
+                                       swaps, terms)
 from assistant.core.blocks import Block, blocks_of
 from assistant.core.citations import CITATION
 from assistant.core.counts import NUMBER_WORDS, misplaced, numbers, own_counts
+from assistant.core.exchange import exchanged
 from assistant.core.names import named_in, names_in, spelled_out, unknown_title_terms
 from assistant.core.order import reversed_orders
 from assistant.core.polarity import flipped
@@ -37,7 +40,7 @@ from assistant.core.types import Chunk
 __all__ = ["CONTRADICTIONS", "Problem", "check_statement"]
 
 # Words that deny, including those that deny by meaning ("order-agnostic": knows no order).
-_NEGATION = frozenset("not no never without cannot cant dont doesnt isnt arent wont neither nor none"
+_NEGATION = frozenset("not no never without cannot cant dont doesnt isnt arent wont neither nor none nobody nothing"
                       " agnostic unaware lack lacks lacking".split())
 _NEGATING_PAIRS = {("rather", "than"), ("instead", "of")}  # "rather than math" denies math
 _NUMBER_TERMS = frozenset(stem(w) for w in NUMBER_WORDS)
@@ -50,6 +53,7 @@ _FRAMING = GENERIC | frozenset(
         plus around about roughly just also"""
     )
 )
+_URL = re.compile(r"https?://[^\s)\]]+")
 CONTRADICTIONS = frozenset({"swapped", "negation", "order"})  # the kinds that say the opposite of the source
 
 
@@ -57,23 +61,41 @@ def _negated(text: str) -> bool:
     return bool(_negations(text))
 
 
+def _compared_only(sentence: str, line: str) -> bool:
+    """Whether what a negated line denies, a plain sentence names only after "than": "way
+    cheaper than training from scratch" beside "we don't train LLMs from scratch" compares
+    with it, and asserts nothing against it.
+    A line that denies by contrast ("follow commands rather than just continuing text") is
+    still read against a plain sentence: "a chat model that follows commands, taught to just
+    continue text" reverses it with the same words as a right answer uses."""
+    if _negated(sentence) or not _negated(line):
+        return False
+    compared = set().union(*(terms(m.group(1)) for m in re.finditer(r"\bthan\b([^,.;:!?]*)", sentence, re.I)))
+    named = _denied(line) & terms(sentence)
+    return bool(named) and named <= compared
+
+
 def _negations(text: str) -> list[int]:
     words = re.findall(r"[a-z]+", text.lower().replace("n't", "nt").replace("'", ""))
     return [i for i, w in enumerate(words) if w in _NEGATION or (i and (words[i - 1], w) in _NEGATING_PAIRS)]
 
 
-def _polarity(sentence: str, chunks: Sequence[Chunk]) -> list[Problem]:
-    """An action the source does that the sentence denies, or the reverse ("it doesn't
-    backtrack" where the source "backtracks if necessary"): `assistant.core.polarity`."""
-    out = []
-    for chunk in chunks:
-        units = _lines([chunk])
-        if hit := flipped(sentence, [line for _, line in units], chunk.title):
-            block = next(b for b, line in units if line == hit[1])
-            if _about_another(sentence, block, [chunk]):
+def _opposed(sentence: str, chunks: Sequence[Chunk]) -> list[Problem]:
+    """A source line the sentence says the opposite of, read by meaning rather than by
+    attribute words: an action the source does that the sentence denies, or the reverse ("it
+    doesn't backtrack" where the source "backtracks if necessary": `assistant.core.polarity`);
+    else two opposite actions with their objects exchanged ("freeze the adapters, train the
+    main weights": `assistant.core.exchange`)."""
+    finders = (lambda lines, title: flipped(sentence, lines, title), lambda lines, title: exchanged(sentence, lines))
+    for find in finders:
+        for chunk in chunks:
+            units = _lines([chunk])
+            if (hit := find([line for _, line in units], chunk.title)) is None:
                 continue
-            out.append(Problem("negation", f"Q{chunk.number} says the opposite: {hit[1].strip()[:80]}", "", block))
-    return out
+            block = next(b for b, line in units if line == hit[1])
+            if not _about_another(sentence, block, [chunk]):
+                return [Problem("negation", f"Q{chunk.number} says the opposite: {hit[1].strip()[:80]}", "", block)]
+    return []
 
 
 def _about_another(sentence: str, block: Block, chunks: Sequence[Chunk]) -> bool:
@@ -130,7 +152,7 @@ def _denials(sentence: str, units: list[tuple[Block, str]], chunks: Sequence[Chu
         block, best, line = max(against, key=lambda u: len(said & terms(u[1])))
         denied = _denied(part) or _denied(best)
         if (len(said & terms(best)) / len(said) >= 0.6 and _negated(part) not in (_negated(best), _negated(line))
-                and any(akin(t, terms(best) & said) for t in denied)):
+                and any(akin(t, terms(best) & said) for t in denied) and not _compared_only(sentence, best)):
             return [Problem("negation", f"Q{block.number} says the opposite: {best.strip()[:80]}", at, block)]
         # "it matters for lookups rather than math or logic" where a plain line says "crucial for math, logic"
         mine = _denied(part)
@@ -153,7 +175,7 @@ def _opposites(sentence: str, chunks: Sequence[Chunk], units: list[tuple[Block, 
         if word not in SIDE or SIDE[word] & source_words or stem(word) in denied:
             continue
         # "more expensive because ...": a function word after it is not what it qualifies
-        near = {w for w in qualified.get(word, set()) if w and w not in _FUNCTION_STEMS}
+        near = {w for w in qualified.get(word, set()) if w and w not in _FUNCTION_STEMS} - GENERIC_HEADS
         if not near and word in _QUANTIFIERS:
             continue  # "all of this" qualifies no attribute
         related = sorted((u for u in units if (near & terms(u[1]) if near else len(said & terms(u[1])) >= 2)),
@@ -161,9 +183,15 @@ def _opposites(sentence: str, chunks: Sequence[Chunk], units: list[tuple[Block, 
         for block, line in related:
             theirs = attached(line)
             # "a big model" says nothing against "a tiny subset": the two qualify different
-            # things; "a subset (5%) of users" qualifies nothing the parse sees, so it may be users
-            if opposite := sorted(o for o in OTHER_SIDE[word] & theirs.keys()
-                                  if not near or near & theirs[o] or theirs[o] <= {""}):
+            # things; "a subset (5%) of users" qualifies nothing the parse sees, so it may be users.
+            # A word qualifying nothing ("as big as a 70B model") meets one qualifying something
+            # only in a line about much the same ("a weak way to improve performance" against
+            # "the most powerful low-effort ways to improve performance").
+            close = len(said & terms(line)) >= 3
+            # An opposite the sentence itself denies ("instead of updating all the weights, keep
+            # it frozen") is the contrast it draws, not the line's.
+            if opposite := sorted(o for o in OTHER_SIDE[word] & theirs.keys() if stem(o) not in denied
+                                  and ((near & theirs[o]) or theirs[o] <= {""} or (not near and close))):
                 problems.append(Problem("negation", f"'{word}' where Q{block.number} says '{opposite[0]}'", "", block))
                 break
     return problems
@@ -255,13 +283,14 @@ def check_statement(sentence: str, chunks: Sequence[Chunk], question: str = "") 
     plain = CITATION.sub("", sentence)
     if not chunks:
         return []
-    source = " ".join(f"{c.title}\n{c.text}" for c in chunks)
+    # A link's digits count nothing ("resize:fit:1400/1*uHh..."): they are not the guide's figures.
+    source = _URL.sub(" ", " ".join(f"{c.title}\n{c.text}" for c in chunks))
     problems = swaps(plain, chunks)
     problems += _numbers(plain, source)
     problems += _unnamed(plain, source, question)
     problems += [p for p in _flips(plain, chunks) if p not in problems]
     if not any(p.kind == "negation" for p in problems):
-        problems += _polarity(plain, chunks)[:1]
+        problems += _opposed(plain, chunks)
     problems += [Problem("order", f"Q{c.number} puts '{b}' before '{a}'") for c in chunks
                  for a, b in reversed_orders(plain, f"{c.title}\n{c.text}")][:1]
     problems += _unstated(plain, source, question)

@@ -109,5 +109,6 @@ ASPECT_WORDS = frozenset(
     for w in """which whose better worse less lower higher fewer faster slower cheaper bigger smaller
     pros cons advantage advantages disadvantage disadvantages benefit benefits purpose
     important matter matters role main key downside downsides drawback drawbacks limitation
-    limitations weakness weaknesses pitfall pitfalls shortcoming shortcomings""".split()
+    limitations weakness weaknesses pitfall pitfalls shortcoming shortcomings step steps stage stages
+    phase phases""".split()
 )
