@@ -211,14 +211,18 @@ class CoverageJudge:
         if not 0 < len(term) <= 4:
             return False
         # "1-bit quantization": the guide defines quantization, never its 1-bit kind.
-        # A hyphenated spelling of the guide's own words ("retrieval-augmented") is not
-        # foreign; one with a figure ("1-bit") is a kind the guide does not name.
         foreign, _ = self.uncovered(" ".join(term), numbers)
-        everywhere = list(self._stems)
-        if any(rarity(w) >= 0.7 and (any(c.isdigit() for c in w) or not all(self._in(p, everywhere) for p in w.split("-")))
-               for w in foreign):
+        if any(self._names_a_kind(w) for w in foreign):
             return True
         return not any(self._is_subject(w, numbers) for w in term)
+
+    def _names_a_kind(self, word: str) -> bool:
+        """Whether a word the guide never uses names a kind of what it covers: a rare one, with
+        a figure ("1-bit"), or not a hyphenated spelling of the guide's own words
+        ("retrieval-augmented")."""
+        if rarity(word) < 0.7:
+            return False
+        return any(c.isdigit() for c in word) or not all(self._in(p, list(self._stems)) for p in word.split("-"))
 
     def _is_subject(self, word: str, numbers: Sequence[int]) -> bool:
         """Is `word` what one of the questions is about ("re-ranking" meets "Reranker")?"""

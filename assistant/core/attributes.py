@@ -227,9 +227,8 @@ def attached(text: str) -> dict[str, set[str]]:
     return out
 
 
-_EMPTY_HEADS = frozenset({""})
 # Nouns that name no thing of their own: "the more expensive option" says "expensive" of the subject.
-GENERIC_HEADS = _EMPTY_HEADS | {stem(w) for w in "option choice approach way one thing solution method technique".split()}
+GENERIC_HEADS = frozenset({""}) | {stem(w) for w in "option choice approach way one thing solution method technique".split()}
 
 
 def _reversed(clause: str, said: str, me: Subject) -> list[Problem]:
@@ -241,7 +240,7 @@ def _reversed(clause: str, said: str, me: Subject) -> list[Problem]:
         if word not in SIDE or SIDE[word] & mine.keys():
             continue
         for opposite in sorted(OTHER_SIDE[word] & mine.keys()):
-            if (qualified & mine[opposite] or qualified <= _EMPTY_HEADS
+            if (qualified & mine[opposite] or qualified == {""}
                     or (mine[opposite] == {""} and qualified <= GENERIC_HEADS)):
                 detail = f"'{word}' where Q{me.block.number} says '{opposite}' of {me.names[0]}"
                 out.append(Problem("negation", detail, said, me.block))

@@ -87,9 +87,9 @@ def _opposed(sentence: str, chunks: Sequence[Chunk]) -> list[Problem]:
     else two opposite actions with their objects exchanged ("freeze the adapters, train the
     main weights": `assistant.core.exchange`)."""
     finders = (lambda lines, title: flipped(sentence, lines, title), lambda lines, title: exchanged(sentence, lines))
+    per_chunk = [(chunk, _lines([chunk])) for chunk in chunks]
     for find in finders:
-        for chunk in chunks:
-            units = _lines([chunk])
+        for chunk, units in per_chunk:
             if (hit := find([line for _, line in units], chunk.title)) is None:
                 continue
             block = next(b for b, line in units if line == hit[1])

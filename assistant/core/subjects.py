@@ -7,6 +7,7 @@ table rows (by their first cell) and its table columns (by their header).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,16 +55,15 @@ def subjects_of(chunks: Sequence[Chunk]) -> list[Subject]:
 def _with_short_names(siblings: list[Subject]) -> list[Subject]:
     """Siblings whose names share a head word are also named without it: a learner says
     "generative models" of "Generative AI" beside "Discriminative AI", and "multi-query" of
-    "Multi-Query Attention" beside "Multi-Head Attention"."""
-    last = [{n.split()[-1].lower() for n in s.names if len(n.split()) >= 2} for s in siblings]
-    shared = {w for i, ws in enumerate(last) for w in ws if any(w in other for other in last[:i] + last[i + 1:])}
-    out = []
-    for s in siblings:
-        short = [n.rsplit(" ", 1)[0] for n in s.names if len(n.split()) >= 2 and n.split()[-1].lower() in shared]
-        out.append(Subject(tuple(dict.fromkeys([*s.names, *(n for n in short if len(n) >= 4)])), s.block))
-    taken = [{n.lower() for n in s.names} for s in out]  # a short name two siblings share names neither
-    return [Subject(tuple(n for n in s.names if n in orig.names or sum(n.lower() in t for t in taken) == 1), s.block)
-            for s, orig in zip(out, siblings)]
+    "Multi-Query Attention" beside "Multi-Head Attention". A short name two siblings would
+    share names neither."""
+    heads = Counter(w for s in siblings for w in {n.split()[-1].lower() for n in s.names if len(n.split()) >= 2})
+    shorts = [[n.rsplit(" ", 1)[0] for n in s.names
+               if len(n.split()) >= 2 and heads[n.split()[-1].lower()] >= 2 and len(n.rsplit(" ", 1)[0]) >= 4]
+              for s in siblings]
+    called = Counter(n for s, short in zip(siblings, shorts) for n in {x.lower() for x in [*s.names, *short]})
+    return [Subject(tuple(dict.fromkeys([*s.names, *(n for n in short if called[n.lower()] == 1)])), s.block)
+            for s, short in zip(siblings, shorts)]
 
 
 def _cells(line: str) -> list[str]:
