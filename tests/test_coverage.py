@@ -57,6 +57,17 @@ def test_a_follow_up_about_something_the_guide_lacks_is_partial_not_refused(assi
     assert "**Low (0.1 - 0.5)**" in top_p.answer  # then what it does say, verbatim and cited
 
 
+def test_a_follow_up_continuing_with_a_topic_of_its_own_is_judged_on_it(assistant):
+    """"and what about mixed precision training?" after Flash Attention: the guide has no
+    mixed precision, and Q37's card does not answer it; "and which one uses less VRAM?"
+    after GQA vs MQA continues with Q38's own words and stays answered."""
+    _, mixed = conversation(assistant, "How does Flash Attention work?", "and what about mixed precision training?")
+    assert mixed.coverage == "partial" and mixed.answer.startswith("*The guide does not answer")
+    assert "mixed precision training" in mixed.not_covered[0]
+    _, vram = conversation(assistant, "explain GQA vs MQA", "and which one uses less VRAM?")
+    assert vram.coverage == "answered"
+
+
 def test_a_figure_the_guide_never_gives_is_named_as_missing(assistant):
     answer = assistant.ask("how long should a canary release run before the full rollout?")
     assert answer.coverage == "partial" and answer.citations == [77]

@@ -106,3 +106,16 @@ def defined_term(question: str) -> str:
     """
     match = _DEFINITION.match(question)
     return match.group(1).strip() if match else ""
+
+
+_NOT_A_TERM = re.compile(r"(?:the )?(?:differences?|main|key|common|different|types?|best|your|how)\b", re.I)
+
+
+def heading_term(title: str) -> str:
+    """The term a heading defines, or the whole heading when it defines none.
+
+    >>> heading_term("Explain the concept of embeddings in NLP."), heading_term("How do you chunk documents?")
+    ('embeddings', 'How do you chunk documents?')
+    """
+    term = defined_term(title)
+    return term if term and len(term.split()) <= 5 and not _NOT_A_TERM.match(term) else title

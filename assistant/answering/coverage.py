@@ -33,12 +33,13 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
-from assistant.answering.asks import FIGURES, ask_clause, asks_met, asks_of, defined_term
+from assistant.answering.asks import FIGURES, ask_clause, asks_met, asks_of, defined_term, heading_term
 from assistant.answering.scope import ScopeGate, Verdict
 from assistant.core.blocks import blocks_of
 from assistant.core.text import ASPECT_WORDS, STOPWORDS, stem, tokens
 from assistant.core.types import Hit
 from assistant.core.wording import not_covered_note
+from assistant.retrieval.followup import continues
 from assistant.retrieval.query import GuideQuery
 
 FEATURES = ("scope", "classifier", "local", "gaps")
@@ -111,7 +112,7 @@ class CoverageJudge:
         # leads ("- **QLoRA**: ...").
         self._subjects = {
             c.number: {_squash(stem(w)) for b in blocks_of(c.number, c.text) for n in b.subjects for w in tokens(n)}
-            | {_squash(stem(w)) for w in tokens(_heading_subject(c.title))}
+            | {_squash(stem(w)) for w in tokens(heading_term(c.title))}
             for c in index.chunks
         }
 
@@ -195,7 +196,7 @@ class CoverageJudge:
         if query.numbers or not sources:
             return CoverageVerdict(Coverage.ANSWERED, (), 1.0, scope)
         p = self.probability(self.features(query, sources, scope.probability))
-        if p >= self.model.threshold and not self.lacks_outright(query, sources):
+        if p >= self.model.threshold and not self.lacks_outright(query, sources) and not self._new_topic(query, sources):
             return CoverageVerdict(Coverage.ANSWERED, (), p, scope)
         return CoverageVerdict(Coverage.PARTIAL, self.missing(query, sources), p, scope)
 
@@ -215,6 +216,17 @@ class CoverageJudge:
         if any(self._names_a_kind(w) for w in foreign):
             return True
         return not any(self._is_subject(w, numbers) for w in term)
+
+    def _new_topic(self, query: GuideQuery, sources: Sequence[Hit]) -> bool:
+        """A follow-up that continues with something of its own ("and what about mixed
+        precision training?" after Flash Attention): the evidence above is the earlier
+        turn's, which says nothing of it, so its own rare words must be in the chosen
+        answers. A follow-up that rephrases its ask ("how can the rotary one be stretched?")
+        is judged with the earlier turn as before."""
+        if not query.followup or not continues(query.text):
+            return False
+        foreign, local = self.uncovered(query.text, [h.chunk.number for h in sources])
+        return any(rarity(w) >= 0.4 for w in foreign + local)
 
     def _names_a_kind(self, word: str) -> bool:
         """Whether a word the guide never uses names a kind of what it covers: a rare one, with
@@ -237,19 +249,6 @@ class CoverageJudge:
     def _context_in_scope(self, query: GuideQuery) -> bool:
         last = query.history[-1]
         return self.scope.probability(self.scope.features(last)) >= self.scope.model.threshold
-
-
-_NOT_A_TERM = re.compile(r"(?:the )?(?:differences?|main|key|common|different|types?|best|your|how)\b", re.I)
-
-
-def _heading_subject(title: str) -> str:
-    """The term a heading defines, or the whole heading when it defines none.
-
-    >>> _heading_subject("Explain the concept of embeddings in NLP."), _heading_subject("How do you chunk documents?")
-    ('embeddings', 'How do you chunk documents?')
-    """
-    term = defined_term(title)
-    return term if term and len(term.split()) <= 5 and not _NOT_A_TERM.match(term) else title
 
 
 def _squash(word: str) -> str:

@@ -75,13 +75,9 @@ def leans_on_conversation(query: str) -> bool:
     >>> leans_on_conversation("ok and how do I measure them?")
     True
     """
-    words = tokens(query)
-    while words and words[0] in _FILLERS:
-        words = words[1:]
-    if not words:
+    if not _after_fillers(query):
         return False
-    text = " ".join(words)
-    if words[0] in _CONNECTIVES or text.startswith(_OPENERS):
+    if continues(query):
         return True
     topics = set(topic_words(query))
     if not topics:
@@ -93,6 +89,23 @@ def leans_on_conversation(query: str) -> bool:
             return True
         seen_topic = seen_topic or any(w in topics for w in clause_words)
     return False
+
+
+def _after_fillers(query: str) -> list[str]:
+    words = tokens(query)
+    while words and words[0] in _FILLERS:
+        words = words[1:]
+    return words
+
+
+def continues(query: str) -> bool:
+    """Whether a turn opens by continuing the one before ("and QLoRA?", "ok what about MQA?").
+
+    >>> continues("and what about mixed precision training?"), continues("how can it be stretched?")
+    (True, False)
+    """
+    words = _after_fillers(query)
+    return bool(words) and (words[0] in _CONNECTIVES or " ".join(words).startswith(_OPENERS))
 
 
 def _points_back(words: list[str], topics: set[str]) -> bool:
